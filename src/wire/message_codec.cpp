@@ -138,7 +138,7 @@ Status decode_options(ByteView mh, std::size_t pos, const CodecConfig& config, N
       pos += 2 + len;
       continue;
     }
-    if (seen_auth) {
+    if (seen_auth && type != static_cast<std::uint8_t>(OptionType::kAuth)) {
       return wire_error(WireErrc::kOptionAfterAuth, pos, "authentication option must be last", type);
     }
     detail::OptionInput in{type, mh.subspan(pos + 2, len), pos};
