@@ -1,0 +1,22 @@
+#include "core/action.hpp"
+
+namespace pmipx::core {
+
+const char* to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::kMessageDropped: return "message-dropped";
+    case EventKind::kPbuAccepted: return "pbu-accepted";
+    case EventKind::kPbuRejected: return "pbu-rejected";
+    case EventKind::kBindingCreated: return "binding-created";
+    case EventKind::kBindingUpdated: return "binding-updated";
+    case EventKind::kBindingHandoff: return "binding-handoff";
+    case EventKind::kBindingDeregistered: return "binding-deregistered";
+    case EventKind::kBindingDeleted: return "binding-deleted";
+    case EventKind::kBindingExpired: return "binding-expired";
+    case EventKind::kPrefixAllocated: return "prefix-allocated";
+    case EventKind::kPrefixReleased: return "prefix-released";
+  }
+  return "unknown";
+}
+
+}  // namespace pmipx::core

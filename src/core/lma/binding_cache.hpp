@@ -1,0 +1,79 @@
+// The LMA's binding cache (RFC 5213 §5.1, extended by RFC 7864 §3.2): one entry per attached
+// MN interface, several per MN. Indexed by MN-ID, prefix (several entries share a prefix
+// under HI 6), proxy-CoA and BID. Entries change only through this class so the indexes
+// stay true.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/mn_id.hpp"
+#include "core/time.hpp"
+#include "wire/address.hpp"
+#include "wire/bytes.hpp"
+#include "wire/codepoints.hpp"
+#include "wire/message.hpp"
+
+namespace pmipx::core {
+
+using EntryId = std::uint64_t;
+
+enum class BceState : std::uint8_t {
+  kActive,
+  kDeletePending,  // de-registered; kept MinDelayBeforeBCEDelete for a handoff (§5.3.5)
+};
+
+struct BindingCacheEntry {
+  EntryId id = 0;
+  MnId mn_id;
+  wire::AccessTech att = wire::AccessTech::kReserved;
+  wire::Bytes mn_ll_id;  // empty: the PBU carried no MN-LL-ID (the ALL_ZERO of RFC 5213)
+  std::vector<wire::Ipv6Prefix> prefixes;
+  bool shares_prefixes = false;  // created by HI 6 (RFC 7864)
+  wire::Ipv6Address proxy_coa;
+  wire::Ipv6Address mag_link_local;
+  std::uint16_t bid = 0;          // RFC 7864: the LMA names each entry of an MN
+  std::uint8_t bid_priority = 0;  // lower is preferred
+  std::uint8_t ifp = 0;           // seed 003 interface priority
+  bool primary = false;           // seed 003 P flag
+  std::optional<wire::Timestamp> timestamp;  // last accepted (timestamp mode)
+  std::optional<std::uint16_t> sequence;     // last accepted (sequence mode)
+  wire::Lifetime lifetime;
+  Instant registered{};
+  Instant expires{};
+  BceState state = BceState::kActive;
+};
+
+class BindingCache {
+ public:
+  // Assigns the id and the smallest BID free for this MN.
+  BindingCacheEntry& insert(BindingCacheEntry entry);
+  void erase(EntryId id);
+
+  BindingCacheEntry* find(EntryId id);
+  const BindingCacheEntry* find(EntryId id) const;
+  std::vector<EntryId> by_mn(const MnId& mn) const;
+  std::vector<EntryId> by_prefix(const wire::Ipv6Prefix& p) const;
+  std::vector<EntryId> by_proxy_coa(const wire::Ipv6Address& a) const;
+  const BindingCacheEntry* by_bid(const MnId& mn, std::uint16_t bid) const;
+
+  void set_prefixes(EntryId id, std::vector<wire::Ipv6Prefix> prefixes);
+  void set_proxy_coa(EntryId id, const wire::Ipv6Address& a);
+
+  std::size_t size() const { return entries_.size(); }
+  const std::map<EntryId, BindingCacheEntry>& entries() const { return entries_; }
+
+ private:
+  template <class K>
+  static void unindex(std::multimap<K, EntryId>& index, const K& key, EntryId id);
+
+  std::map<EntryId, BindingCacheEntry> entries_;
+  std::multimap<MnId, EntryId> by_mn_;
+  std::multimap<wire::Ipv6Prefix, EntryId> by_prefix_;
+  std::multimap<wire::Ipv6Address, EntryId> by_proxy_coa_;
+  EntryId next_id_ = 1;
+};
+
+}  // namespace pmipx::core

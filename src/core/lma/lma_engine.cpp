@@ -1,0 +1,563 @@
+#include "core/lma/lma_engine.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace pmipx::core {
+
+using wire::BaStatus;
+using wire::HandoffIndicator;
+
+// The options of one PBU, found once (RFC 5213 §5.3.1 refers to each by role).
+struct LmaEngine::PbuView {
+  wire::Ipv6Address src, dst, proxy_coa;
+  const wire::Message* message = nullptr;
+  const wire::BindingUpdate* bu = nullptr;
+  const wire::MnIdOption* mn_id = nullptr;
+  std::vector<const wire::HnpOption*> hnps;
+  const wire::HandoffIndicatorOption* hi = nullptr;
+  const wire::AccessTechTypeOption* att = nullptr;
+  const wire::TimestampOption* ts = nullptr;
+  const wire::MnLinkLayerIdOption* lli = nullptr;
+  const wire::LinkLocalAddressOption* lla = nullptr;
+  const MnProfile* profile = nullptr;
+  MnId mn;
+
+  static PbuView of(const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Message& m) {
+    PbuView v;
+    v.src = src;
+    v.dst = dst;
+    v.proxy_coa = src;
+    v.message = &m;
+    v.bu = &std::get<wire::BindingUpdate>(m.body);
+    v.mn_id = wire::find_option<wire::MnIdOption>(m);
+    v.hnps = wire::find_options<wire::HnpOption>(m);
+    v.hi = wire::find_option<wire::HandoffIndicatorOption>(m);
+    v.att = wire::find_option<wire::AccessTechTypeOption>(m);
+    v.ts = wire::find_option<wire::TimestampOption>(m);
+    v.lli = wire::find_option<wire::MnLinkLayerIdOption>(m);
+    v.lla = wire::find_option<wire::LinkLocalAddressOption>(m);
+    // An Alternate Care-of Address option names the proxy-CoA (PROTOCOL.md §0.2).
+    if (const auto* acoa = wire::find_option<wire::AlternateCoaOption>(m)) v.proxy_coa = acoa->address;
+    if (v.mn_id) v.mn = MnId::from_option(*v.mn_id);
+    return v;
+  }
+
+  HandoffIndicator handoff() const { return hi ? hi->value : HandoffIndicator::kReserved; }
+  bool deregistration() const { return bu->lifetime.units == 0; }
+  std::vector<wire::Ipv6Prefix> nonzero_prefixes() const {
+    std::vector<wire::Ipv6Prefix> out;
+    for (const auto* h : hnps) {
+      if (!h->prefix.address.is_zero()) out.push_back(h->prefix);
+    }
+    return out;
+  }
+};
+
+struct LmaEngine::Decision {
+  enum Kind { kNew, kNewShared, kUpdate, kIgnore, kReject, kWait } kind = kNew;
+  EntryId entry = 0;
+  BaStatus status = BaStatus::kAccepted;
+  std::vector<wire::Ipv6Prefix> shared;
+};
+
+LmaEngine::LmaEngine(LmaConfig config, PolicyStore policy)
+    : config_(std::move(config)), policy_(std::move(policy)) {}
+
+void LmaEngine::event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status,
+                      std::string detail) {
+  events_.push_back(Event{kind, mn ? mn->to_string() : std::string{}, entry, status, std::move(detail)});
+}
+
+void LmaEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src,
+                                const wire::Ipv6Address& dst, wire::ByteView mh) {
+  auto d = wire::decode_message(mh, config_.codec);
+  if (d) {
+    handle_message(now, src, dst, d->message);
+    return;
+  }
+  const auto& e = d.error();
+  if (e.code == wire::WireErrc::kUnknownMhType && !src.is_multicast() && !src.is_zero()) {
+    // RFC 6275 §9.2: unknown MH type -> Binding Error status 2 to the (unicast) source.
+    transmits_.push_back(Transmit{
+        dst, src, wire::Message{wire::BindingError{wire::BindingErrorStatus::kUnrecognizedMhType, {}}, {}}});
+    ++counters_.binding_errors_sent;
+  }
+  ++counters_.malformed;
+  event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("from {}: {}", src.to_string(), e.describe()));
+}
+
+void LmaEngine::handle_message(const Now& now, const wire::Ipv6Address& src,
+                               const wire::Ipv6Address& dst, const wire::Message& m) {
+  if (const auto* bu = std::get_if<wire::BindingUpdate>(&m.body)) {
+    if (!bu->has(wire::bu_flag::kP)) {
+      // A MIPv6 home registration: this node is no home agent.
+      ++counters_.unexpected;
+      event(EventKind::kMessageDropped, nullptr, 0, 0, "binding update without P flag");
+      return;
+    }
+    on_pbu(now, src, dst, m);
+    return;
+  }
+  if (const auto* hb = std::get_if<wire::Heartbeat>(&m.body)) {
+    on_heartbeat(src, dst, *hb);
+    return;
+  }
+  ++counters_.unexpected;
+  event(EventKind::kMessageDropped, nullptr, 0, 0, "unexpected message type at the LMA");
+}
+
+void LmaEngine::on_heartbeat(const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                             const wire::Heartbeat& hb) {
+  if (hb.response) return;  // peer liveness tracking arrives with issue 8
+  // RFC 5847 §5.2: answer every request, with our Restart Counter, even without bindings.
+  transmits_.push_back(Transmit{dst, src,
+                                wire::Message{wire::Heartbeat{false, true, hb.sequence},
+                                              {wire::RestartCounterOption{config_.restart_counter}}}});
+  ++counters_.heartbeats_answered;
+}
+
+// PROTOCOL.md §7.2, in order. Step 9 (ordering) needs the entry found in step 13, so the
+// window part of a timestamp check runs in place and the "greater than last" part after the
+// lookup; a PBU missing HNP/HI/ATT cannot be looked up, so its status comes from steps 10-12.
+void LmaEngine::on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                       const wire::Message& m) {
+  ++counters_.pbu_received;
+  PbuView v = PbuView::of(src, dst, m);
+  if (!v.mn_id) return reject(now, v, BaStatus::kMissingMnIdOption);                     // 4
+  if (!policy_.mag_authorized(v.proxy_coa)) return reject(now, v, BaStatus::kMagNotAuthorizedForProxyReg);  // 5
+  v.profile = policy_.find(v.mn);
+  if (!v.profile) return reject(now, v, BaStatus::kNotLmaForThisMn);                      // 7
+  if (!policy_.mag_authorized_for(*v.profile, v.proxy_coa)) {                             // 6
+    return reject(now, v, BaStatus::kMagNotAuthorizedForProxyReg);
+  }
+  if (!v.profile->proxy_enabled) return reject(now, v, BaStatus::kProxyRegNotEnabled);   // 8
+  if (auto status = check_ordering(now, v, nullptr)) {                                    // 9 (window)
+    return reject(now, v, static_cast<BaStatus>(*status));
+  }
+  if (v.hnps.empty()) return reject(now, v, BaStatus::kMissingHnpOption);                // 10
+  if (!v.hi) return reject(now, v, BaStatus::kMissingHandoffIndicatorOption);            // 11
+  if (!v.att) return reject(now, v, BaStatus::kMissingAccessTechTypeOption);             // 12
+  bool zero = false, nonzero = false;
+  for (const auto* h : v.hnps) (h->prefix.address.is_zero() ? zero : nonzero) = true;
+  if (zero && (nonzero || v.hnps.size() > 1)) {
+    // RFC 5213 §6.9.1.1: an ALL_ZERO request is the only HNP option; a mix is not one we can
+    // answer with a prefix set.
+    return reject(now, v, BaStatus::kReasonUnspecified);
+  }
+  if (v.handoff() == HandoffIndicator::kNewInterfaceSharingPrefixes && !v.profile->features.shared_prefixes) {
+    return reject(now, v, BaStatus::kNotAuthorizedForHnp);
+  }
+  Decision d = lookup(v);                                                                 // 13
+  if (d.kind == Decision::kUpdate) {
+    if (auto status = check_ordering(now, v, cache_.find(d.entry))) {                     // 9 (order)
+      const auto* e = cache_.find(d.entry);
+      std::optional<std::uint16_t> seq;
+      if (*status == static_cast<std::uint8_t>(BaStatus::kSequenceOutOfWindow)) seq = e->sequence;
+      return reject(now, v, static_cast<BaStatus>(*status), e, seq);
+    }
+  }
+  apply(now, v, d);
+}
+
+std::optional<std::uint8_t> LmaEngine::check_ordering(const Now& now, const PbuView& v,
+                                                      const BindingCacheEntry* e) const {
+  if (config_.timestamps) {
+    if (!v.ts) return static_cast<std::uint8_t>(BaStatus::kTimestampMismatch);
+    if (e && e->timestamp) {
+      // RFC 5213 §5.5: lower than the last accepted -> 157; equal is "not greater" -> 156.
+      if (v.ts->value < *e->timestamp) return static_cast<std::uint8_t>(BaStatus::kTimestampLowerThanPrevAccepted);
+      if (v.ts->value == *e->timestamp) return static_cast<std::uint8_t>(BaStatus::kTimestampMismatch);
+    }
+    if (!config_.mn_generated_timestamps) {
+      auto diff = timestamp_diff_seconds(v.ts->value, to_timestamp(now.wall));
+      auto window = std::chrono::duration<long double>(config_.timestamp_window).count();
+      if (diff > window || diff < -window) return static_cast<std::uint8_t>(BaStatus::kTimestampMismatch);
+    }
+    return std::nullopt;
+  }
+  if (e && e->sequence) {
+    // Modulo 2^16: s is not greater than last iff (last - s) mod 2^16 <= 32768 (§7.4).
+    auto back = static_cast<std::uint16_t>(*e->sequence - v.bu->sequence);
+    if (back <= 32768) return static_cast<std::uint8_t>(BaStatus::kSequenceOutOfWindow);
+  }
+  return std::nullopt;
+}
+
+// PROTOCOL.md §7.3 (RFC 5213 §5.4.1 with RFC 7864's HI 6).
+LmaEngine::Decision LmaEngine::lookup(const PbuView& v) const {
+  const HandoffIndicator hi = v.handoff();
+  const bool dereg = v.deregistration();
+  auto fallback = [&]() {
+    Decision d;
+    d.kind = dereg ? Decision::kIgnore : Decision::kNew;
+    return d;
+  };
+  auto reject_with = [](BaStatus s) {
+    Decision d;
+    d.kind = Decision::kReject;
+    d.status = s;
+    return d;
+  };
+  auto update = [](EntryId id) {
+    Decision d;
+    d.kind = Decision::kUpdate;
+    d.entry = id;
+    return d;
+  };
+  const wire::Bytes lli = v.lli ? v.lli->link_layer_id : wire::Bytes{};
+  const wire::AccessTech att = v.att->value;
+
+  auto requested = v.nonzero_prefixes();
+  if (!requested.empty()) {  // Case A
+    std::set<EntryId> owners;
+    for (const auto& p : requested) {
+      for (EntryId id : cache_.by_prefix(p)) owners.insert(id);
+    }
+    if (owners.empty()) return fallback();  // A.1: new session
+    std::set<wire::Ipv6Prefix> want(requested.begin(), requested.end());
+    std::optional<EntryId> hi6_lli_match;
+    for (EntryId id : owners) {
+      const auto& e = *cache_.find(id);
+      if (e.mn_id != v.mn) return reject_with(BaStatus::kNotAuthorizedForHnp);  // A.2
+      std::set<wire::Ipv6Prefix> have(e.prefixes.begin(), e.prefixes.end());
+      if (have != want) return reject_with(BaStatus::kBcePbuPrefixSetDoNotMatch);  // A.3
+    }
+    for (EntryId id : owners) {  // A.4
+      const auto& e = *cache_.find(id);
+      bool lli_match = v.lli && lli == e.mn_ll_id && att == e.att;
+      if (hi == HandoffIndicator::kNewInterfaceSharingPrefixes) {
+        if (lli_match) hi6_lli_match = id;
+        continue;
+      }
+      if (lli_match) return update(id);
+      if (hi == HandoffIndicator::kInterfaceHandoff) return update(id);
+      if (!v.lli && e.mn_ll_id.empty() && att == e.att && hi == HandoffIndicator::kInterMagSameInterface) {
+        return update(id);
+      }
+      if (v.proxy_coa == e.proxy_coa && att == e.att) return update(id);
+    }
+    if (hi == HandoffIndicator::kNewInterfaceSharingPrefixes) {
+      if (hi6_lli_match) return update(*hi6_lli_match);
+      if (dereg) return fallback();
+      Decision d;
+      d.kind = Decision::kNewShared;
+      d.shared = requested;
+      return d;
+    }
+    // A.5: a new session cannot take prefixes another live session holds (a prefix belongs
+    // to one session unless shared by HI 6).
+    return dereg ? fallback() : reject_with(BaStatus::kNotAuthorizedForHnp);
+  }
+
+  auto sessions = cache_.by_mn(v.mn);
+  if (v.lli) {  // Case B
+    for (EntryId id : sessions) {
+      const auto& e = *cache_.find(id);
+      if (e.mn_ll_id == lli && e.att == att) return update(id);  // B.1
+    }
+  } else if (sessions.size() == 1 && (hi == HandoffIndicator::kInterfaceHandoff ||
+                                      hi == HandoffIndicator::kInterMagSameInterface)) {
+    return update(sessions.front());  // C.1
+  }
+  if (sessions.size() == 1 && hi == HandoffIndicator::kInterfaceHandoff) return update(sessions.front());  // B.2
+  if (sessions.size() == 1 && hi == HandoffIndicator::kUnknown && !dereg) {  // B.3 / C.2
+    if (cache_.find(sessions.front())->state == BceState::kDeletePending) return update(sessions.front());
+    if (config_.wait_on_unknown_handoff) {
+      Decision d;
+      d.kind = Decision::kWait;
+      d.entry = sessions.front();
+      return d;
+    }
+  }
+  return fallback();
+}
+
+void LmaEngine::apply(const Now& now, const PbuView& v, const Decision& d) {
+  switch (d.kind) {
+    case Decision::kReject:
+      return reject(now, v, d.status);
+    case Decision::kIgnore:
+      // De-registration for no session: RFC 5213 §5.4.1 silently ignores it.
+      ++counters_.pbu_ignored;
+      event(EventKind::kMessageDropped, &v.mn, 0, 0, "de-registration for no binding ignored");
+      return;
+    case Decision::kNew:
+      return create_session(now, v, {});
+    case Decision::kNewShared:
+      return create_session(now, v, d.shared);
+    case Decision::kUpdate:
+      if (v.deregistration()) return deregister(now, v, d.entry);
+      return update_session(now, v, d.entry);
+    case Decision::kWait: {
+      std::uint64_t id = next_pending_++;
+      pending_.emplace(id, PendingPbu{v.src, v.dst, *v.message, d.entry});
+      timers_.arm({TimerKind::kPendingNew, id}, now.mono + config_.max_delay_before_new_bce_assign);
+      event(EventKind::kMessageDropped, &v.mn, d.entry, 0,
+            "HI 4: waiting for the previous MAG's de-registration before a new session");
+      return;
+    }
+  }
+}
+
+// PROTOCOL.md §7.5. `shared`: the prefix set of an HI 6 attachment.
+void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared) {
+  if (v.deregistration()) {
+    ++counters_.pbu_ignored;
+    event(EventKind::kMessageDropped, &v.mn, 0, 0, "de-registration for no binding ignored");
+    return;
+  }
+  std::vector<wire::Ipv6Prefix> prefixes;
+  std::vector<wire::Ipv6Prefix> reserved;  // taken from the pool here: given back on failure
+  PrefixPool* pool = policy_.pool();
+  if (!shared.empty()) {
+    prefixes = std::move(shared);
+  } else if (auto requested = v.nonzero_prefixes(); !requested.empty()) {
+    for (const auto& p : requested) {
+      if (policy_.owns_static(*v.profile, p) && cache_.by_prefix(p).empty()) {
+        prefixes.push_back(p);
+      } else if (pool && pool->contains(p) && pool->reserve(p)) {
+        prefixes.push_back(p);
+        reserved.push_back(p);
+      } else {
+        release_prefixes(reserved);
+        return reject(now, v, BaStatus::kNotAuthorizedForHnp);
+      }
+    }
+  } else {
+    for (const auto& p : v.profile->static_prefixes) {
+      if (prefixes.size() == v.profile->prefixes_per_session) break;
+      if (cache_.by_prefix(p).empty()) prefixes.push_back(p);
+    }
+    while (prefixes.size() < v.profile->prefixes_per_session) {
+      auto p = pool ? pool->allocate() : std::nullopt;
+      if (!p) {
+        release_prefixes(reserved);
+        return reject(now, v, BaStatus::kInsufficientResources);
+      }
+      prefixes.push_back(*p);
+      reserved.push_back(*p);
+    }
+  }
+
+  BindingCacheEntry e;
+  e.mn_id = v.mn;
+  e.att = v.att->value;
+  if (v.lli) e.mn_ll_id = v.lli->link_layer_id;
+  e.prefixes = std::move(prefixes);
+  e.shares_prefixes = v.handoff() == HandoffIndicator::kNewInterfaceSharingPrefixes;
+  e.proxy_coa = v.proxy_coa;
+  e.registered = now.mono;
+  BindingCacheEntry& entry = cache_.insert(std::move(e));
+  if (v.lla && !v.lla->address.is_zero()) {
+    entry.mag_link_local = v.lla->address;
+  } else if (config_.fixed_mag_link_local) {
+    entry.mag_link_local = *config_.fixed_mag_link_local;
+  } else {
+    // A link-local address for the MAG on this MN's link, unique per entry (RFC 5213 §5.3.6).
+    auto& o = entry.mag_link_local.octets;
+    o[0] = 0xfe;
+    o[1] = 0x80;
+    o[8] = 0x02;  // universal/local bit: locally assigned
+    for (int i = 0; i < 7; ++i) o[static_cast<std::size_t>(15 - i)] = static_cast<std::uint8_t>(entry.id >> (8 * i));
+  }
+  grant(now, v, entry);
+  for (const auto& p : reserved) event(EventKind::kPrefixAllocated, &v.mn, entry.id, 0, p.to_string());
+  tunnel_ref(entry.proxy_coa);
+  for (const auto& p : entry.prefixes) {
+    dataplane_.push_back(lma_op::RouteAdd{p, entry.id, entry.bid, entry.proxy_coa});
+  }
+  event(EventKind::kBindingCreated, &v.mn, entry.id, 0,
+        fmt::format("bid={} proxy-coa={} hi={}", entry.bid, entry.proxy_coa.to_string(),
+                    static_cast<int>(v.handoff())));
+  send_pba(now, v, BaStatus::kAccepted, &entry);
+}
+
+// §7.6 (same proxy-CoA) and §7.7 (handoff to a new proxy-CoA); also revives an entry in
+// DELETE_PENDING (§7.8 step 3).
+void LmaEngine::update_session(const Now& now, const PbuView& v, EntryId id) {
+  BindingCacheEntry* e = cache_.find(id);
+  bool revived = e->state == BceState::kDeletePending;
+  if (revived) {
+    timers_.cancel({TimerKind::kDelete, id});
+    e->state = BceState::kActive;
+  }
+  e->att = v.att->value;
+  if (v.lli) e->mn_ll_id = v.lli->link_layer_id;
+  if (v.lla && !v.lla->address.is_zero()) e->mag_link_local = v.lla->address;
+  bool handoff = e->proxy_coa != v.proxy_coa;
+  if (handoff || revived) {
+    wire::Ipv6Address old = e->proxy_coa;
+    for (const auto& p : e->prefixes) dataplane_.push_back(lma_op::RouteRemove{p, id});
+    if (handoff) {
+      tunnel_ref(v.proxy_coa);
+      cache_.set_proxy_coa(id, v.proxy_coa);
+      tunnel_unref(old);
+    }
+    for (const auto& p : e->prefixes) dataplane_.push_back(lma_op::RouteAdd{p, id, e->bid, e->proxy_coa});
+    event(EventKind::kBindingHandoff, &v.mn, id, 0,
+          fmt::format("{} -> {}", old.to_string(), e->proxy_coa.to_string()));
+  } else {
+    event(EventKind::kBindingUpdated, &v.mn, id, 0, "lifetime extended");
+  }
+  grant(now, v, *e);
+  send_pba(now, v, BaStatus::kAccepted, e);
+}
+
+// §7.8.
+void LmaEngine::deregister(const Now& now, const PbuView& v, EntryId id) {
+  BindingCacheEntry* e = cache_.find(id);
+  if (e->proxy_coa != v.proxy_coa) {
+    // A stale de-registration from the previous MAG must not end the session.
+    ++counters_.pbu_ignored;
+    event(EventKind::kMessageDropped, &v.mn, id, 0, "de-registration from a previous proxy-CoA ignored");
+    return;
+  }
+  if (v.ts) e->timestamp = v.ts->value;
+  if (!config_.timestamps) e->sequence = v.bu->sequence;
+  send_pba(now, v, BaStatus::kAccepted, e);
+  if (e->state != BceState::kDeletePending) {
+    e->state = BceState::kDeletePending;
+    timers_.cancel({TimerKind::kLifetime, id});
+    timers_.arm({TimerKind::kDelete, id}, now.mono + config_.min_delay_before_bce_delete);
+    dataplane_.push_back(lma_op::EntryBlock{id});
+    event(EventKind::kBindingDeregistered, &v.mn, id, 0, "delete pending");
+  }
+  resume_pending_for(now, id);
+}
+
+// An HI 4 request was waiting for exactly this de-registration: it becomes the handoff.
+void LmaEngine::resume_pending_for(const Now& now, EntryId deregistered) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.awaiting != deregistered) {
+      ++it;
+      continue;
+    }
+    PendingPbu p = std::move(it->second);
+    timers_.cancel({TimerKind::kPendingNew, it->first});
+    it = pending_.erase(it);
+    PbuView v = PbuView::of(p.src, p.dst, p.message);
+    v.profile = policy_.find(v.mn);
+    if (!v.profile || !cache_.find(deregistered)) continue;
+    update_session(now, v, deregistered);
+  }
+}
+
+void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
+  std::uint32_t max_units = config_.max_lifetime_s / wire::Lifetime::kUnitSeconds;
+  e.lifetime = wire::Lifetime{static_cast<std::uint16_t>(std::min<std::uint32_t>(v.bu->lifetime.units, max_units))};
+  e.expires = now.mono + seconds(e.lifetime.seconds());
+  if (v.ts) e.timestamp = v.ts->value;
+  if (!config_.timestamps) e.sequence = v.bu->sequence;
+  if (v.lli) {
+    e.ifp = v.lli->ifp;
+    e.primary = v.lli->primary;
+  }
+  timers_.arm({TimerKind::kLifetime, e.id}, e.expires);
+}
+
+void LmaEngine::delete_entry(EntryId id, EventKind why) {
+  BindingCacheEntry* e = cache_.find(id);
+  if (!e) return;
+  timers_.cancel({TimerKind::kLifetime, id});
+  timers_.cancel({TimerKind::kDelete, id});
+  for (const auto& p : e->prefixes) dataplane_.push_back(lma_op::RouteRemove{p, id});
+  MnId mn = e->mn_id;
+  auto prefixes = e->prefixes;
+  auto coa = e->proxy_coa;
+  cache_.erase(id);
+  tunnel_unref(coa);
+  // A prefix goes back to the pool once no entry (HI 6 siblings included) holds it.
+  std::vector<wire::Ipv6Prefix> free;
+  for (const auto& p : prefixes) {
+    if (cache_.by_prefix(p).empty()) free.push_back(p);
+  }
+  for (const auto& p : free) {
+    if (policy_.pool() && policy_.pool()->in_use(p)) event(EventKind::kPrefixReleased, &mn, id, 0, p.to_string());
+  }
+  release_prefixes(free);
+  event(why, &mn, id, 0, "");
+}
+
+void LmaEngine::release_prefixes(const std::vector<wire::Ipv6Prefix>& prefixes) {
+  if (auto* pool = policy_.pool()) {
+    for (const auto& p : prefixes) pool->release(p);
+  }
+}
+
+void LmaEngine::tunnel_ref(const wire::Ipv6Address& coa) {
+  if (tunnel_users_[coa]++ == 0) dataplane_.push_back(lma_op::TunnelAdd{coa});
+}
+
+void LmaEngine::tunnel_unref(const wire::Ipv6Address& coa) {
+  auto it = tunnel_users_.find(coa);
+  if (it == tunnel_users_.end()) return;
+  if (--it->second == 0) {
+    tunnel_users_.erase(it);
+    dataplane_.push_back(lma_op::TunnelRemove{coa});
+  }
+}
+
+void LmaEngine::handle_timeout(const Now& now) {
+  while (auto key = timers_.pop_due(now.mono)) {
+    switch (key->kind) {
+      case TimerKind::kLifetime:
+        ++counters_.expired;
+        delete_entry(key->id, EventKind::kBindingExpired);
+        break;
+      case TimerKind::kDelete:
+        delete_entry(key->id, EventKind::kBindingDeleted);
+        break;
+      case TimerKind::kPendingNew: {
+        // MaxDelayBeforeNewBCEAssign passed with no de-registration: a new session.
+        auto it = pending_.find(key->id);
+        if (it == pending_.end()) break;
+        PendingPbu p = std::move(it->second);
+        pending_.erase(it);
+        PbuView v = PbuView::of(p.src, p.dst, p.message);
+        v.profile = policy_.find(v.mn);
+        if (v.profile) create_session(now, v, {});
+        break;
+      }
+    }
+  }
+}
+
+void LmaEngine::reject(const Now& now, const PbuView& v, BaStatus status, const BindingCacheEntry* e,
+                       std::optional<std::uint16_t> sequence_override) {
+  ++counters_.pba_rejected;
+  ++counters_.rejects_by_status[static_cast<std::uint8_t>(status)];
+  event(EventKind::kPbuRejected, v.mn_id ? &v.mn : nullptr, e ? e->id : 0, static_cast<std::uint32_t>(status), "");
+  send_pba(now, v, status, e, sequence_override);
+}
+
+// PROTOCOL.md §7.10.
+void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, const BindingCacheEntry* e,
+                         std::optional<std::uint16_t> sequence_override) {
+  bool ok = wire::is_accepted(status);
+  if (ok) ++counters_.pba_accepted;
+  wire::BindingAck ba{status, wire::ba_flag::kP, sequence_override.value_or(v.bu->sequence),
+                      ok && e ? e->lifetime : wire::Lifetime{0}};
+  std::vector<wire::MobilityOption> opts;
+  opts.push_back(v.mn_id ? *v.mn_id : wire::MnIdOption{wire::MnIdSubtype::kNai, ""});
+  if (ok && e) {
+    for (const auto& p : e->prefixes) opts.push_back(wire::HnpOption{false, p});
+  } else if (v.hnps.empty()) {
+    opts.push_back(wire::HnpOption{});
+  } else {
+    for (const auto* h : v.hnps) opts.push_back(*h);
+  }
+  opts.push_back(wire::HandoffIndicatorOption{v.hi ? v.hi->value : HandoffIndicator::kReserved});
+  opts.push_back(wire::AccessTechTypeOption{v.att ? v.att->value : wire::AccessTech::kReserved});
+  if (v.ts) {
+    bool lma_time = status == BaStatus::kTimestampMismatch || status == BaStatus::kTimestampLowerThanPrevAccepted;
+    opts.push_back(wire::TimestampOption{lma_time ? to_timestamp(now.wall) : v.ts->value});
+  }
+  if (v.lli) opts.push_back(*v.lli);
+  if (v.lla) opts.push_back(wire::LinkLocalAddressOption{ok && e ? e->mag_link_local : v.lla->address});
+  transmits_.push_back(Transmit{v.dst, v.src, wire::Message{ba, std::move(opts)}});
+}
+
+}  // namespace pmipx::core

@@ -1,0 +1,147 @@
+// The LMA protocol engine (RFC 5213 §5, PROTOCOL.md §7), sans I/O: messages and timeouts in,
+// transmissions, data-plane operations and events out. The caller passes `now` to every
+// call, then drains poll_transmit / poll_dataplane / poll_event and sleeps until
+// poll_timeout.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <variant>
+
+#include "core/action.hpp"
+#include "core/lma/binding_cache.hpp"
+#include "core/lma/policy_store.hpp"
+#include "core/time.hpp"
+#include "core/timer_queue.hpp"
+#include "wire/codec.hpp"
+
+namespace pmipx::core {
+
+struct LmaConfig {
+  wire::Ipv6Address address;  // LMAA
+  // Domain-wide (RFC 5213 §9.3): timestamps (default) or sequence numbers. In a timestamp
+  // domain a PBU without a Timestamp option is answered with 156.
+  bool timestamps = true;
+  bool mn_generated_timestamps = false;  // skips the validity-window check
+  Duration timestamp_window = milliseconds(300);
+  Duration min_delay_before_bce_delete = seconds(10);
+  Duration max_delay_before_new_bce_assign = milliseconds(1500);
+  // HI 4 with one existing entry: wait for the old MAG's de-registration (RFC 5213 §5.4.1 SHOULD)
+  // or create the new session at once.
+  bool wait_on_unknown_handoff = true;
+  std::uint32_t max_lifetime_s = 3600;  // granted lifetime never exceeds this nor the request
+  // RFC 6543 fixed MAG link-local address; when unset the LMA generates one per entry.
+  std::optional<wire::Ipv6Address> fixed_mag_link_local;
+  std::uint32_t restart_counter = 0;  // RFC 5847, persisted by the daemon
+  wire::CodecConfig codec;
+};
+
+// Forwarding-plane changes the LMA asks for. Tunnels are reference counted here: TunnelAdd
+// comes with the first entry using a proxy-CoA, TunnelRemove after the last.
+namespace lma_op {
+struct TunnelAdd { wire::Ipv6Address proxy_coa; };
+struct TunnelRemove { wire::Ipv6Address proxy_coa; };
+struct RouteAdd { wire::Ipv6Prefix prefix; EntryId entry; std::uint16_t bid; wire::Ipv6Address proxy_coa; };
+struct RouteRemove { wire::Ipv6Prefix prefix; EntryId entry; };
+struct EntryBlock { EntryId entry; };  // de-registered, awaiting deletion: drop its traffic
+}  // namespace lma_op
+using LmaDataplaneOp = std::variant<lma_op::TunnelAdd, lma_op::TunnelRemove, lma_op::RouteAdd,
+                                    lma_op::RouteRemove, lma_op::EntryBlock>;
+
+struct LmaCounters {
+  std::uint64_t pbu_received = 0;
+  std::uint64_t pba_accepted = 0;
+  std::uint64_t pba_rejected = 0;
+  std::uint64_t pbu_ignored = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t unexpected = 0;
+  std::uint64_t binding_errors_sent = 0;
+  std::uint64_t heartbeats_answered = 0;
+  std::uint64_t expired = 0;
+  std::map<std::uint8_t, std::uint64_t> rejects_by_status;
+};
+
+class LmaEngine {
+ public:
+  LmaEngine(LmaConfig config, PolicyStore policy);
+
+  // A Mobility Header as received (checksum already verified by the socket). Malformed input
+  // is counted and dropped; an unknown MH type is answered with Binding Error status 2.
+  void handle_datagram(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                       wire::ByteView mh);
+  void handle_message(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                      const wire::Message& message);
+  void handle_timeout(const Now& now);
+
+  std::optional<Instant> poll_timeout() const { return timers_.next(); }
+  std::optional<Transmit> poll_transmit() { return pop(transmits_); }
+  std::optional<LmaDataplaneOp> poll_dataplane() { return pop(dataplane_); }
+  std::optional<Event> poll_event() { return pop(events_); }
+
+  const BindingCache& bindings() const { return cache_; }
+  const PolicyStore& policy() const { return policy_; }
+  const LmaCounters& counters() const { return counters_; }
+  const LmaConfig& config() const { return config_; }
+
+ private:
+  enum class TimerKind : std::uint8_t { kLifetime, kDelete, kPendingNew };
+  struct TimerKey {
+    TimerKind kind;
+    std::uint64_t id;
+    auto operator<=>(const TimerKey&) const = default;
+  };
+  // An HI 4 request waiting for the old MAG's de-registration (RFC 5213 §5.4.1).
+  struct PendingPbu {
+    wire::Ipv6Address src, dst;
+    wire::Message message;
+    EntryId awaiting = 0;
+  };
+  struct PbuView;
+  struct Decision;
+
+  template <class T>
+  static std::optional<T> pop(std::deque<T>& q) {
+    if (q.empty()) return std::nullopt;
+    T v = std::move(q.front());
+    q.pop_front();
+    return v;
+  }
+
+  void on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+              const wire::Message& m);
+  void on_heartbeat(const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Heartbeat& hb);
+  Decision lookup(const PbuView& v) const;
+  void apply(const Now& now, const PbuView& v, const Decision& d);
+  void create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared);
+  void update_session(const Now& now, const PbuView& v, EntryId id);
+  void deregister(const Now& now, const PbuView& v, EntryId id);
+  void delete_entry(EntryId id, EventKind why);
+  void grant(const Now& now, const PbuView& v, BindingCacheEntry& e);
+  std::optional<std::uint8_t> check_ordering(const Now& now, const PbuView& v,
+                                             const BindingCacheEntry* e) const;
+  void send_pba(const Now& now, const PbuView& v, wire::BaStatus status, const BindingCacheEntry* e,
+                std::optional<std::uint16_t> sequence_override = std::nullopt);
+  void reject(const Now& now, const PbuView& v, wire::BaStatus status, const BindingCacheEntry* e = nullptr,
+              std::optional<std::uint16_t> sequence_override = std::nullopt);
+  void tunnel_ref(const wire::Ipv6Address& proxy_coa);
+  void tunnel_unref(const wire::Ipv6Address& proxy_coa);
+  void release_prefixes(const std::vector<wire::Ipv6Prefix>& prefixes);
+  void event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status, std::string detail);
+  void resume_pending_for(const Now& now, EntryId deregistered);
+
+  LmaConfig config_;
+  PolicyStore policy_;
+  BindingCache cache_;
+  TimerQueue<TimerKey> timers_;
+  std::map<wire::Ipv6Address, std::size_t> tunnel_users_;
+  std::map<std::uint64_t, PendingPbu> pending_;
+  std::uint64_t next_pending_ = 1;
+  std::deque<Transmit> transmits_;
+  std::deque<LmaDataplaneOp> dataplane_;
+  std::deque<Event> events_;
+  LmaCounters counters_;
+};
+
+}  // namespace pmipx::core
