@@ -50,11 +50,13 @@ Result<MessageBody> decode_body(MhType type, const std::uint8_t* m, NoteSink& no
     case MhType::kBindingUpdate: {
       BindingUpdate bu{load_be16(m + 6), load_be16(m + 8), Lifetime{load_be16(m + 10)}};
       PMIPX_WIRE_TRY(notes.reserved(8, bu.flags & bu_flag::kReserved, "binding update reserved flags"));
+      bu.flags &= static_cast<std::uint16_t>(~bu_flag::kReserved);  // ignored on receipt, not echoed
       return MessageBody{bu};
     }
     case MhType::kBindingAck: {
       BindingAck ba{static_cast<BaStatus>(m[6]), m[7], load_be16(m + 8), Lifetime{load_be16(m + 10)}};
       PMIPX_WIRE_TRY(notes.reserved(7, ba.flags & ba_flag::kReserved, "binding ack reserved flag"));
+      ba.flags &= static_cast<std::uint8_t>(~ba_flag::kReserved);
       return MessageBody{ba};
     }
     case MhType::kBindingError: {
@@ -115,13 +117,39 @@ std::size_t multiplicity_key(const MobilityOption& o) {
   return o.index();
 }
 
+// Options in [pos, end), counted by a first walk so the vector is allocated once (an option
+// value is large: growing the vector would move every one of them).
+std::size_t count_options(ByteView mh, std::size_t pos) {
+  std::size_t n = 0;
+  while (pos < mh.size()) {
+    std::uint8_t type = mh[pos];
+    if (type == 0) {
+      ++pos;
+      continue;
+    }
+    if (mh.size() - pos < 2) break;
+    n += type != 1;
+    pos += 2u + mh[pos + 1];
+  }
+  return n;
+}
+
 Status decode_options(ByteView mh, std::size_t pos, const CodecConfig& config, NoteSink& notes,
                       std::vector<MobilityOption>& out) {
   const std::size_t end = mh.size();
+  out.reserve(count_options(mh, pos));
   bool seen_auth = false;
+  std::size_t padding_after_auth_at = 0;  // padding seen since the last AUTH option
   std::bitset<std::variant_size_v<MobilityOption> + 2> seen;
   while (pos < end) {
     std::uint8_t type = mh[pos];
+    bool padding = type == static_cast<std::uint8_t>(OptionType::kPad1) ||
+                   type == static_cast<std::uint8_t>(OptionType::kPadN);
+    if (seen_auth && !padding && type != static_cast<std::uint8_t>(OptionType::kAuth)) {
+      // RFC 4285: authentication options come last (MN-HA, then MN-AAA).
+      return wire_error(WireErrc::kOptionAfterAuth, pos, "authentication option must be last", type);
+    }
+    if (seen_auth && padding && padding_after_auth_at == 0) padding_after_auth_at = pos;
     if (type == static_cast<std::uint8_t>(OptionType::kPad1)) {
       ++pos;
       continue;
@@ -138,9 +166,6 @@ Status decode_options(ByteView mh, std::size_t pos, const CodecConfig& config, N
       pos += 2 + len;
       continue;
     }
-    if (seen_auth && type != static_cast<std::uint8_t>(OptionType::kAuth)) {
-      return wire_error(WireErrc::kOptionAfterAuth, pos, "authentication option must be last", type);
-    }
     detail::OptionInput in{type, mh.subspan(pos + 2, len), pos};
     auto opt = detail::decode_option(in, config, notes);
     if (!opt) return opt.error();
@@ -156,8 +181,15 @@ Status decode_options(ByteView mh, std::size_t pos, const CodecConfig& config, N
       seen.set(key);
     }
     seen_auth = std::holds_alternative<AuthOption>(*opt);
+    padding_after_auth_at = 0;
     out.push_back(std::move(*opt));
     pos += 2 + len;
+  }
+  if (padding_after_auth_at != 0) {
+    // Padding after the final authentication option would sit outside the authenticated
+    // octets; the sender places the option to end the message (PROTOCOL.md §2.7).
+    return wire_error(WireErrc::kOptionAfterAuth, padding_after_auth_at,
+                      "padding after the final authentication option");
   }
   return Ok{};
 }
@@ -167,12 +199,12 @@ void encode_body(const MessageBody& body, MhWriter& w) {
     MhWriter& w;
     void operator()(const BindingUpdate& m) const {
       w.be16(m.sequence);
-      w.be16(m.flags);
+      w.be16(static_cast<std::uint16_t>(m.flags & ~bu_flag::kReserved));
       w.be16(m.lifetime.units);
     }
     void operator()(const BindingAck& m) const {
       w.u8(static_cast<std::uint8_t>(m.status));
-      w.u8(m.flags);
+      w.u8(static_cast<std::uint8_t>(m.flags & ~ba_flag::kReserved));
       w.be16(m.sequence);
       w.be16(m.lifetime.units);
     }
@@ -250,13 +282,9 @@ Status encode_into(const Message& message, Bytes& out, std::size_t start, const 
       // No padding may follow the last AUTH option, so place it to end on an 8-octet boundary
       // (RFC 4285 §5; PROTOCOL.md §2.7).
       if (i + 1 == opts.size()) {
+        // With a multiple-of-4 authenticator (checked by its encoder) this start is 4n+1.
         std::size_t size = 7 + auth->authenticator.size();
         auto y = static_cast<std::uint8_t>((8 - size % 8) % 8);
-        if (y % 4 != 1) {
-          return wire_error(WireErrc::kBadValue, w.offset(),
-                            "authenticator length cannot satisfy 4n+1 and end on 8n",
-                            static_cast<std::uint32_t>(auth->authenticator.size()));
-        }
         w.align({8, y});
         PMIPX_WIRE_TRY(detail::encode_option(opts[i], w, config));
         continue;

@@ -39,6 +39,11 @@ Result<MobilityOption> decode_misc_option(const OptionInput& in, NoteSink& notes
     }
     case OptionType::kAuth: {
       if (n < 5) return bad_length(in, "authentication option shorter than 5");
+      if ((n - 5) % 4 != 0) {
+        // Placed at 4n+1 and ending the message on 8n, the authenticator is a multiple of
+        // 4 octets (96-bit HMAC-SHA1, 256-bit HMAC-SHA256...).
+        return bad_length(in, "authenticator length must be a multiple of 4");
+      }
       if (d[0] != 1 && d[0] != 2) {
         return wire_error(WireErrc::kBadValue, in.data_offset(), "authentication subtype not 1 or 2", d[0]);
       }
@@ -119,6 +124,10 @@ Status encode(const VendorSpecificOption& o, MhWriter& w, const CodecConfig&) {
 Status encode(const AuthOption& o, MhWriter& w, const CodecConfig&) {
   if (o.subtype != 1 && o.subtype != 2) {
     return wire_error(WireErrc::kBadValue, w.offset(), "authentication subtype not 1 or 2", o.subtype);
+  }
+  if (o.authenticator.size() % 4 != 0) {
+    return wire_error(WireErrc::kBadValue, w.offset(), "authenticator length must be a multiple of 4",
+                      static_cast<std::uint32_t>(o.authenticator.size()));
   }
   return write_tlv(w, t(OptionType::kAuth), [&]() -> Status {
     w.u8(o.subtype);

@@ -44,16 +44,17 @@ Result<Ipv6Prefix> read_hnp_layout(const OptionInput& in, NoteSink& notes, bool&
 }  // namespace
 
 Status check_prefix_host_bits(const Ipv6Prefix& p, std::size_t offset, NoteSink& notes) {
-  Ipv6Prefix masked{};
-  masked.length = p.length;
-  for (unsigned i = 0; i < 16; ++i) {
-    unsigned bits = p.length > i * 8 ? std::min(8u, p.length - i * 8u) : 0u;
-    auto mask = static_cast<std::uint8_t>(bits == 0 ? 0 : 0xff << (8 - bits));
-    masked.address.octets[i] = p.address.octets[i] & mask;
+  // Only the octets past the prefix length can hold stray bits.
+  unsigned first = p.length / 8u;
+  bool clean = true;
+  if (first < 16) {
+    unsigned bits = p.length % 8u;
+    auto mask = static_cast<std::uint8_t>(0xffu >> bits);
+    clean = (p.address.octets[first] & mask) == 0;
+    for (unsigned i = first + 1; clean && i < 16; ++i) clean = p.address.octets[i] == 0;
   }
-  if (masked.address != p.address) {
-    return notes.note(WireErrc::kBadValue, offset, "prefix has bits set beyond its length",
-                      p.length);
+  if (!clean) {
+    return notes.note(WireErrc::kBadValue, offset, "prefix has bits set beyond its length", p.length);
   }
   return Ok{};
 }

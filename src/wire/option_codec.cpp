@@ -1,6 +1,9 @@
 // Option dispatch: decode by type, encode by value, alignment and multiplicity rules.
 #include "wire/option_codec.hpp"
 
+#include <array>
+#include <type_traits>
+
 namespace pmipx::wire::detail {
 
 Status NoteSink::note(WireErrc code, std::size_t offset, const char* what, std::uint32_t value) {
@@ -136,28 +139,26 @@ std::uint8_t option_type_of(const MobilityOption& option, const CodecConfig& con
   return std::visit(Visitor{config}, option);
 }
 
-bool is_singleton(const MobilityOption& option) {
-  // RFC 5213 §8.1/8.2 and the defining RFCs: these appear at most once per message. HNP,
-  // MuHo, BID, FID, Vendor-Specific, DMNP (one per family), AUTH (MN-HA then MN-AAA) and
-  // unknown options may repeat.
-  return std::holds_alternative<MnIdOption>(option) ||
-         std::holds_alternative<HandoffIndicatorOption>(option) ||
-         std::holds_alternative<AccessTechTypeOption>(option) ||
-         std::holds_alternative<MnLinkLayerIdOption>(option) ||
-         std::holds_alternative<LinkLocalAddressOption>(option) ||
-         std::holds_alternative<TimestampOption>(option) ||
-         std::holds_alternative<RestartCounterOption>(option) ||
-         std::holds_alternative<GreKeyOption>(option) ||
-         std::holds_alternative<Ipv4HomeAddressRequestOption>(option) ||
-         std::holds_alternative<Ipv4HomeAddressReplyOption>(option) ||
-         std::holds_alternative<Ipv4DefaultRouterOption>(option) ||
-         std::holds_alternative<Ipv4DhcpSupportModeOption>(option) ||
-         std::holds_alternative<FlowSummaryOption>(option) ||
-         std::holds_alternative<MnGroupIdOption>(option) ||
-         std::holds_alternative<ReplayProtectionOption>(option) ||
-         std::holds_alternative<AlternateCoaOption>(option) ||
-         std::holds_alternative<MagMultipathBindingOption>(option) ||
-         std::holds_alternative<MagIdentifierOption>(option);
+namespace {
+// RFC 5213 §8.1/8.2 and the defining RFCs: these appear at most once per message. HNP, MuHo,
+// BID, FID, Vendor-Specific, DMNP (one per family, checked by the caller), AUTH (MN-HA then
+// MN-AAA) and unknown options may repeat.
+template <class... T>
+constexpr auto singleton_table(std::variant<T...>*) {
+  return std::array<bool, sizeof...(T)>{
+      (std::is_same_v<T, MnIdOption> || std::is_same_v<T, HandoffIndicatorOption> ||
+       std::is_same_v<T, AccessTechTypeOption> || std::is_same_v<T, MnLinkLayerIdOption> ||
+       std::is_same_v<T, LinkLocalAddressOption> || std::is_same_v<T, TimestampOption> ||
+       std::is_same_v<T, RestartCounterOption> || std::is_same_v<T, GreKeyOption> ||
+       std::is_same_v<T, Ipv4HomeAddressRequestOption> || std::is_same_v<T, Ipv4HomeAddressReplyOption> ||
+       std::is_same_v<T, Ipv4DefaultRouterOption> || std::is_same_v<T, Ipv4DhcpSupportModeOption> ||
+       std::is_same_v<T, FlowSummaryOption> || std::is_same_v<T, MnGroupIdOption> ||
+       std::is_same_v<T, ReplayProtectionOption> || std::is_same_v<T, AlternateCoaOption> ||
+       std::is_same_v<T, MagMultipathBindingOption> || std::is_same_v<T, MagIdentifierOption>)...};
 }
+constexpr auto kSingleton = singleton_table(static_cast<MobilityOption*>(nullptr));
+}  // namespace
+
+bool is_singleton(const MobilityOption& option) { return kSingleton[option.index()]; }
 
 }  // namespace pmipx::wire::detail

@@ -157,33 +157,43 @@ Result<TrafficSelector> decode_traffic_selector(std::uint8_t format, ByteView da
 }
 
 Status encode_traffic_selector(const TrafficSelector& ts, Bytes& out) {
-  std::uint32_t flags = 0;
-  Bytes fields;
-  if (const auto* v6 = std::get_if<Ipv6TrafficSelector>(&ts)) {
-    PMIPX_TS_TRY(write_pair(v6->src, bit(0), bit(1), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->dst, bit(2), bit(3), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->spi, bit(4), bit(5), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->flow_label, bit(6), bit(7), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->src_port, bit(8), bit(9), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->dst_port, bit(10), bit(11), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->traffic_class, bit(12), bit(13), flags, fields));
-    PMIPX_TS_TRY(write_pair(v6->next_header, bit(14), bit(15), flags, fields));
-  } else if (const auto* v4 = std::get_if<Ipv4TrafficSelector>(&ts)) {
-    PMIPX_TS_TRY(write_pair(v4->src, bit(0), bit(1), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->dst, bit(2), bit(3), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->spi, bit(4), bit(5), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->src_port, bit(6), bit(7), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->dst_port, bit(8), bit(9), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->ds, bit(10), bit(11), flags, fields));
-    PMIPX_TS_TRY(write_pair(v4->protocol, bit(12), bit(13), flags, fields));
-  } else {
-    const auto& raw = std::get<RawTrafficSelector>(ts);
-    if (raw.format == 0) return wire_error(WireErrc::kBadValue, 0, "traffic selector format 0");
-    out.insert(out.end(), raw.data.begin(), raw.data.end());
+  if (const auto* raw = std::get_if<RawTrafficSelector>(&ts)) {
+    if (raw->format == 0) return wire_error(WireErrc::kBadValue, 0, "traffic selector format 0");
+    out.insert(out.end(), raw->data.begin(), raw->data.end());
     return Ok{};
   }
-  ByteWriter(out).be32(flags);
-  out.insert(out.end(), fields.begin(), fields.end());
+  // Fields go straight into `out` after a flags placeholder that is patched at the end.
+  std::size_t start = out.size();
+  std::uint32_t flags = 0;
+  out.resize(start + 4);
+  Status s = Ok{};
+  auto pair = [&](const auto& b, int letter) {
+    if (s.ok()) s = write_pair(b, bit(letter), bit(letter + 1), flags, out);
+  };
+  if (const auto* v6 = std::get_if<Ipv6TrafficSelector>(&ts)) {
+    pair(v6->src, 0);
+    pair(v6->dst, 2);
+    pair(v6->spi, 4);
+    pair(v6->flow_label, 6);
+    pair(v6->src_port, 8);
+    pair(v6->dst_port, 10);
+    pair(v6->traffic_class, 12);
+    pair(v6->next_header, 14);
+  } else {
+    const auto& v4 = std::get<Ipv4TrafficSelector>(ts);
+    pair(v4.src, 0);
+    pair(v4.dst, 2);
+    pair(v4.spi, 4);
+    pair(v4.src_port, 6);
+    pair(v4.dst_port, 8);
+    pair(v4.ds, 10);
+    pair(v4.protocol, 12);
+  }
+  if (!s.ok()) {
+    out.resize(start);
+    return s;
+  }
+  store_be32(out.data() + start, flags);
   return Ok{};
 }
 

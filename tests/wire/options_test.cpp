@@ -152,6 +152,30 @@ TEST(Options, OptionAfterAuthIsRefusedOnEncodeAndRejectedOnDecode) {
   EXPECT_EQ(decode_err(pbu_with_raw_options(opts)).code, WireErrc::kOptionAfterAuth);
 }
 
+TEST(Options, PaddingAfterTheFinalAuthOptionIsRejected) {
+  // Pad1, AUTH at 13 (4n+1) with a 4-octet authenticator ending at 24, then PadN(6).
+  Bytes mh = hex("3b 03 05 00 00 00 00 01 82 00 03 84 00 09 09 01 00 00 01 00 aa bb cc dd 01 06 00 00 00 00 00 00");
+  auto e = decode_err(mh);
+  EXPECT_EQ(e.code, WireErrc::kOptionAfterAuth);
+  EXPECT_EQ(e.offset, 24u);
+}
+
+TEST(Options, AuthenticatorLengthMustBeAMultipleOfFour) {
+  Bytes mh = hex("3b 02 05 00 00 00 00 01 80 00 00 0a 00 09 06 01 00 00 00 01 aa 01 01 00");
+  EXPECT_EQ(decode_err(mh).code, WireErrc::kBadOptionLength);
+}
+
+TEST(Options, ReservedFlagBitsAreNotedButNeitherKeptNorSent) {
+  auto d = decode_message(hex("3b 01 05 00 00 00 00 01 82 01 03 84 01 02 00 00"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(std::get<BindingUpdate>(d->message.body).flags, bu_flag::kA | bu_flag::kP);
+  EXPECT_EQ(d->notes.size(), 1u);
+  Message m{BindingUpdate{1, 0xffff, {}}, {}};
+  EXPECT_EQ(load_be16(encode_ok(m).data() + 8), 0xfff0);
+  Message ba{BindingAck{BaStatus::kAccepted, 0xff, 1, {}}, {}};
+  EXPECT_EQ(encode_ok(ba)[7], 0xfe);
+}
+
 TEST(Options, MnHaThenMnAaaAuthAreBothAllowed) {
   round_trip(pbu({AuthOption{1, 300, Bytes(12, 1)}, AuthOption{2, 3, Bytes(12, 2)}}));
 }
