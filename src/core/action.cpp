@@ -15,6 +15,12 @@ const char* to_string(EventKind kind) {
     case EventKind::kBindingExpired: return "binding-expired";
     case EventKind::kPrefixAllocated: return "prefix-allocated";
     case EventKind::kPrefixReleased: return "prefix-released";
+    case EventKind::kMnAttached: return "mn-attached";
+    case EventKind::kMnRegistered: return "mn-registered";
+    case EventKind::kMnRejected: return "mn-rejected";
+    case EventKind::kMnDetached: return "mn-detached";
+    case EventKind::kPbuRetransmitted: return "pbu-retransmitted";
+    case EventKind::kRegistrationUnanswered: return "registration-unanswered";
   }
   return "unknown";
 }

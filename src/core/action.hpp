@@ -31,6 +31,12 @@ enum class EventKind : std::uint8_t {
   kBindingExpired,
   kPrefixAllocated,
   kPrefixReleased,
+  kMnAttached,             // MAG
+  kMnRegistered,
+  kMnRejected,
+  kMnDetached,
+  kPbuRetransmitted,
+  kRegistrationUnanswered,  // still no PBA after many retransmissions
 };
 
 struct Event {

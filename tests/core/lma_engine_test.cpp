@@ -128,7 +128,23 @@ TEST_F(LmaPbu, TimestampEqualToPreviousIsRejectedWith156) {
   PbuSpec again;
   again.hnps = prefixes(first);
   again.hi = HandoffIndicator::kNotChanged;
+  again.sequence = 2;  // a new PBU with the same timestamp, not a duplicate of the first
   EXPECT_EQ(status(pba(kMag1, again)), BaStatus::kTimestampMismatch);
+}
+
+TEST_F(LmaPbu, IdenticalPbuIsADuplicateAnsweredWithoutChange) {
+  PbuSpec s;
+  auto first = pba(kMag1, s);
+  ops();
+  auto again = pba(kMag1, s);
+  EXPECT_EQ(status(again), BaStatus::kAccepted);
+  EXPECT_EQ(prefixes(again), prefixes(first));
+  EXPECT_EQ(cache().size(), 1u);
+  EXPECT_TRUE(ops().empty());
+  EXPECT_EQ(engine_->counters().duplicates, 1u);
+  // The same PBU from another MAG is no duplicate: HI 1 there is a new session.
+  EXPECT_EQ(status(pba(kMag2, s)), BaStatus::kAccepted);
+  EXPECT_EQ(cache().size(), 2u);
 }
 
 TEST_F(LmaPbu, AcceptedPbaEchoesThePbuTimestamp) {
@@ -159,7 +175,7 @@ TEST_F(LmaPbu, SequenceNumberNotGreaterIsRejectedWith135CarryingLastAccepted) {
   PbuSpec r = s;
   r.hnps = prefixes(first);
   r.hi = HandoffIndicator::kNotChanged;
-  for (std::uint16_t bad : {std::uint16_t{15}, std::uint16_t{0}, std::uint16_t{32783}, std::uint16_t{65535}}) {
+  for (std::uint16_t bad : {std::uint16_t{14}, std::uint16_t{0}, std::uint16_t{32783}, std::uint16_t{65535}}) {
     r.sequence = bad;
     auto m = pba(kMag1, r);
     EXPECT_EQ(status(m), BaStatus::kSequenceOutOfWindow) << bad;

@@ -40,6 +40,7 @@ struct BindingCacheEntry {
   bool primary = false;           // seed 003 P flag
   std::optional<wire::Timestamp> timestamp;  // last accepted (timestamp mode)
   std::optional<std::uint16_t> sequence;     // last accepted (sequence mode)
+  std::uint16_t last_pbu_sequence = 0;       // of the last accepted PBU, to spot duplicates
   wire::Lifetime lifetime;
   Instant registered{};
   Instant expires{};

@@ -151,6 +151,14 @@ void LmaEngine::on_pbu(const Now& now, const wire::Ipv6Address& src, const wire:
     return reject(now, v, BaStatus::kNotAuthorizedForHnp);
   }
   Decision d = lookup(v);                                                                 // 13
+  if (d.kind == Decision::kUpdate && is_duplicate(v, *cache_.find(d.entry))) {
+    // The network delivered the accepted PBU twice: answer it again, change nothing. (Its
+    // timestamp equals the last accepted one, which would otherwise draw a 156.)
+    ++counters_.duplicates;
+    const auto* e = cache_.find(d.entry);
+    if (e->state == BceState::kActive || v.deregistration()) send_pba(now, v, BaStatus::kAccepted, e);
+    return;
+  }
   if (d.kind == Decision::kUpdate) {
     if (auto status = check_ordering(now, v, cache_.find(d.entry))) {                     // 9 (order)
       const auto* e = cache_.find(d.entry);
@@ -160,6 +168,12 @@ void LmaEngine::on_pbu(const Now& now, const wire::Ipv6Address& src, const wire:
     }
   }
   apply(now, v, d);
+}
+
+bool LmaEngine::is_duplicate(const PbuView& v, const BindingCacheEntry& e) const {
+  if (e.proxy_coa != v.proxy_coa || e.last_pbu_sequence != v.bu->sequence) return false;
+  if (config_.timestamps) return v.ts && e.timestamp && v.ts->value == *e.timestamp;
+  return e.sequence && *e.sequence == v.bu->sequence;
 }
 
 std::optional<std::uint8_t> LmaEngine::check_ordering(const Now& now, const PbuView& v,
@@ -263,6 +277,15 @@ LmaEngine::Decision LmaEngine::lookup(const PbuView& v) const {
     return update(sessions.front());  // C.1
   }
   if (sessions.size() == 1 && hi == HandoffIndicator::kInterfaceHandoff) return update(sessions.front());  // B.2
+  if (!v.lli && hi == HandoffIndicator::kNewInterface) {
+    // Implementation choice: an HI 1 PBU without MN-LL-ID from the proxy-CoA and ATT of an
+    // existing entry without MN-LL-ID is that entry's registration retransmitted (its PBA was
+    // lost). Two such interfaces could not be told apart by the MAG either.
+    for (EntryId id : sessions) {
+      const auto& e = *cache_.find(id);
+      if (e.mn_ll_id.empty() && e.proxy_coa == v.proxy_coa && e.att == att) return update(id);
+    }
+  }
   if (sessions.size() == 1 && hi == HandoffIndicator::kUnknown && !dereg) {  // B.3 / C.2
     if (cache_.find(sessions.front())->state == BceState::kDeletePending) return update(sessions.front());
     if (config_.wait_on_unknown_handoff) {
@@ -417,6 +440,7 @@ void LmaEngine::deregister(const Now& now, const PbuView& v, EntryId id) {
   }
   if (v.ts) e->timestamp = v.ts->value;
   if (!config_.timestamps) e->sequence = v.bu->sequence;
+  e->last_pbu_sequence = v.bu->sequence;
   send_pba(now, v, BaStatus::kAccepted, e);
   if (e->state != BceState::kDeletePending) {
     e->state = BceState::kDeletePending;
@@ -451,6 +475,7 @@ void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
   e.expires = now.mono + seconds(e.lifetime.seconds());
   if (v.ts) e.timestamp = v.ts->value;
   if (!config_.timestamps) e.sequence = v.bu->sequence;
+  e.last_pbu_sequence = v.bu->sequence;
   if (v.lli) {
     e.ifp = v.lli->ifp;
     e.primary = v.lli->primary;

@@ -55,6 +55,7 @@ struct LmaCounters {
   std::uint64_t pba_accepted = 0;
   std::uint64_t pba_rejected = 0;
   std::uint64_t pbu_ignored = 0;
+  std::uint64_t duplicates = 0;  // accepted PBU seen again: answered, nothing changed
   std::uint64_t malformed = 0;
   std::uint64_t unexpected = 0;
   std::uint64_t binding_errors_sent = 0;
@@ -119,6 +120,7 @@ class LmaEngine {
   void deregister(const Now& now, const PbuView& v, EntryId id);
   void delete_entry(EntryId id, EventKind why);
   void grant(const Now& now, const PbuView& v, BindingCacheEntry& e);
+  bool is_duplicate(const PbuView& v, const BindingCacheEntry& e) const;
   std::optional<std::uint8_t> check_ordering(const Now& now, const PbuView& v,
                                              const BindingCacheEntry* e) const;
   void send_pba(const Now& now, const PbuView& v, wire::BaStatus status, const BindingCacheEntry* e,

@@ -1,0 +1,288 @@
+#include "core/mag/mag_engine.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace pmipx::core {
+
+using wire::BaStatus;
+using wire::HandoffIndicator;
+
+const char* to_string(BuleState s) {
+  switch (s) {
+    case BuleState::kWaitPba: return "wait-pba";
+    case BuleState::kRegistered: return "registered";
+    case BuleState::kRefreshing: return "refreshing";
+    case BuleState::kDeregistering: return "deregistering";
+    case BuleState::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+MagEngine::MagEngine(MagConfig config) : config_(std::move(config)) {}
+
+void MagEngine::event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail) {
+  events_.push_back(Event{kind, e ? e->mn_id.to_string() : std::string{}, e ? e->link : 0u, status,
+                          std::move(detail)});
+}
+
+// PROTOCOL.md §8.3.
+void MagEngine::attach(const Now& now, const Attachment& a) {
+  if (auto* old = bul_.find(a.link)) {
+    if (old->mn_id == a.mn_id && old->state != BuleState::kRejected) return;  // already serving it
+    remove(a.link, EventKind::kMnDetached, "replaced by a new attachment on the link");
+  }
+  BindingUpdateListEntry e;
+  e.link = a.link;
+  e.mn_id = a.mn_id;
+  e.mn_ll_id = a.mn_ll_id;
+  e.att = a.att;
+  e.attach_hi = a.hi;
+  e.requested = a.prefixes;
+  e.ifp = a.ifp;
+  e.primary = a.primary;
+  auto& entry = bul_.add(std::move(e));
+  event(EventKind::kMnAttached, &entry, 0, fmt::format("link {}", a.link));
+  send_pbu(now, entry, a.hi, false, false);
+}
+
+// PROTOCOL.md §8.5: de-register with HI 4 and lifetime 0; local state goes on PBA or after
+// INITIAL_BINDACK_TIMEOUT.
+void MagEngine::detach(const Now& now, LinkId link) {
+  auto* e = bul_.find(link);
+  if (!e) return;
+  if (e->state == BuleState::kRejected || e->state == BuleState::kWaitPba) {
+    remove(link, EventKind::kMnDetached, "detached before registration");
+    return;
+  }
+  withdraw(*e);
+  send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
+}
+
+void MagEngine::send_pbu(const Now& now, BindingUpdateListEntry& e, HandoffIndicator hi, bool deregistration,
+                         bool retransmission) {
+  if (!retransmission) {
+    e.transmissions = 0;
+    e.retransmit_timeout = config_.initial_bindack_timeout;
+  }
+  if (deregistration) e.state = BuleState::kDeregistering;
+  // Every (re)transmission takes a fresh sequence number and timestamp (§8.6).
+  e.last_sequence = ++sequence_;
+  e.last_hi = hi;
+  std::uint32_t lifetime_s = deregistration ? 0 : config_.requested_lifetime_s;
+  wire::Message m{wire::BindingUpdate{e.last_sequence, wire::bu_flag::kA | wire::bu_flag::kP,
+                                      *wire::Lifetime::from_seconds(std::min(lifetime_s, wire::Lifetime::kMaxSeconds))},
+                  {}};
+  const auto& hnps = !e.prefixes.empty() ? e.prefixes : e.requested;
+  if (hnps.empty()) {
+    m.options.push_back(wire::HnpOption{});
+  } else {
+    for (const auto& p : hnps) m.options.push_back(wire::HnpOption{false, p});
+  }
+  m.options.push_back(e.mn_id.to_option());
+  m.options.push_back(wire::HandoffIndicatorOption{hi});
+  m.options.push_back(wire::AccessTechTypeOption{e.att});
+  if (config_.timestamps) m.options.push_back(wire::TimestampOption{to_timestamp(now.wall)});
+  if (!e.mn_ll_id.empty()) m.options.push_back(wire::MnLinkLayerIdOption{e.ifp, e.primary, e.mn_ll_id});
+  if (!config_.fixed_link_local) m.options.push_back(wire::LinkLocalAddressOption{e.mag_link_local});
+  transmits_.push_back(Transmit{config_.proxy_coa, config_.lmaa, std::move(m)});
+  ++counters_.pbu_sent;
+  if (e.transmissions > 0) {
+    ++counters_.retransmissions;
+    event(EventKind::kPbuRetransmitted, &e, 0, fmt::format("try {}", e.transmissions + 1));
+  }
+  ++e.transmissions;
+  timers_.arm({TimerKind::kRetransmit, e.link}, now.mono + e.retransmit_timeout);
+}
+
+void MagEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                                wire::ByteView mh) {
+  auto d = wire::decode_message(mh, config_.codec);
+  if (!d) {
+    if (d.error().code == wire::WireErrc::kUnknownMhType && !src.is_multicast()) {
+      transmits_.push_back(Transmit{dst, src,
+                                    wire::Message{wire::BindingError{wire::BindingErrorStatus::kUnrecognizedMhType, {}}, {}}});
+    }
+    ++counters_.malformed;
+    events_.push_back(Event{EventKind::kMessageDropped, {}, 0, 0,
+                            fmt::format("from {}: {}", src.to_string(), d.error().describe())});
+    return;
+  }
+  handle_message(now, src, dst, d->message);
+}
+
+void MagEngine::handle_message(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                               const wire::Message& m) {
+  if (const auto* ba = std::get_if<wire::BindingAck>(&m.body); ba && ba->has(wire::ba_flag::kP)) {
+    if (src != config_.lmaa) {
+      ++counters_.unexpected;
+      events_.push_back(Event{EventKind::kMessageDropped, {}, 0, 0, "PBA from an address that is not our LMA"});
+      return;
+    }
+    on_pba(now, m);
+    return;
+  }
+  if (const auto* hb = std::get_if<wire::Heartbeat>(&m.body); hb && !hb->response) {
+    transmits_.push_back(Transmit{dst, src, wire::Message{wire::Heartbeat{false, true, hb->sequence},
+                                                          {wire::RestartCounterOption{0}}}});
+    return;
+  }
+  ++counters_.unexpected;
+  events_.push_back(Event{EventKind::kMessageDropped, {}, 0, 0, "unexpected message type at the MAG"});
+}
+
+// PROTOCOL.md §8.4.
+void MagEngine::on_pba(const Now& now, const wire::Message& m) {
+  const auto& ba = std::get<wire::BindingAck>(m.body);
+  const auto* id = wire::find_option<wire::MnIdOption>(m);
+  BindingUpdateListEntry* e = id ? bul_.match(MnId::from_option(*id), ba.sequence) : nullptr;
+  if (!e) {
+    ++counters_.pba_ignored;
+    events_.push_back(Event{EventKind::kMessageDropped, id ? id->identifier : "", 0, 0,
+                            fmt::format("PBA seq {} matches no outstanding PBU", ba.sequence)});
+    return;
+  }
+  // Step 5: a PBA that changes what we sent is not ours to act on.
+  const auto* hi = wire::find_option<wire::HandoffIndicatorOption>(m);
+  const auto* att = wire::find_option<wire::AccessTechTypeOption>(m);
+  const auto* lli = wire::find_option<wire::MnLinkLayerIdOption>(m);
+  bool lli_ok = e->mn_ll_id.empty() ? lli == nullptr : (lli && lli->link_layer_id == e->mn_ll_id);
+  if (!hi || hi->value != e->last_hi || !att || att->value != e->att || !lli_ok) {
+    ++counters_.pba_ignored;
+    event(EventKind::kMessageDropped, e, static_cast<std::uint32_t>(ba.status), "PBA options differ from the PBU");
+    return;
+  }
+  timers_.cancel({TimerKind::kRetransmit, e->link});
+  e->last_status = ba.status;
+  e->transmissions = 0;
+
+  if (e->state == BuleState::kDeregistering) {
+    remove(e->link, EventKind::kMnDetached, "de-registered");
+    return;
+  }
+  if (wire::is_accepted(ba.status)) {
+    ++counters_.pba_accepted;
+    registered(now, *e, m);
+    return;
+  }
+  ++counters_.pba_rejected;
+  switch (ba.status) {
+    case BaStatus::kTimestampLowerThanPrevAccepted:
+      // 157: our clock is fine, the PBU was stale: send again with a fresh timestamp.
+      event(EventKind::kMnRejected, e, 157, "retrying with a fresh timestamp");
+      send_pbu(now, *e, e->last_hi, false, false);
+      return;
+    case BaStatus::kNotAuthorizedForHnp:
+      if (!e->requested.empty() && e->prefixes.empty()) {
+        // 155: do not ask for those prefixes again; let the LMA choose (§8.4 step 6).
+        e->requested.clear();
+        event(EventKind::kMnRejected, e, 155, "retrying with an ALL_ZERO HNP");
+        send_pbu(now, *e, e->last_hi, false, false);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  // Anything else >= 128: nothing is advertised or forwarded for this MN until it attaches
+  // again (152 included: no more PBUs for it).
+  withdraw(*e);
+  e->state = BuleState::kRejected;
+  timers_.cancel({TimerKind::kRefresh, e->link});
+  timers_.cancel({TimerKind::kExpire, e->link});
+  event(EventKind::kMnRejected, e, static_cast<std::uint32_t>(ba.status), "registration rejected");
+}
+
+void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m) {
+  const auto& ba = std::get<wire::BindingAck>(m.body);
+  std::vector<wire::Ipv6Prefix> prefixes;
+  for (const auto* h : wire::find_options<wire::HnpOption>(m)) {
+    if (!h->prefix.address.is_zero()) prefixes.push_back(h->prefix);
+  }
+  if (const auto* lla = wire::find_option<wire::LinkLocalAddressOption>(m)) e.mag_link_local = lla->address;
+  if (config_.fixed_link_local) e.mag_link_local = *config_.fixed_link_local;
+  bool first = e.state == BuleState::kWaitPba;
+  if (first) {
+    if (tunnel_users_++ == 0) dataplane_.push_back(mag_op::TunnelAdd{config_.lmaa});
+  }
+  if (prefixes != e.prefixes) {
+    for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    for (const auto& p : prefixes) dataplane_.push_back(mag_op::RouteAdd{e.link, p, true});
+    e.prefixes = prefixes;
+  }
+  e.granted = ba.lifetime;
+  e.state = BuleState::kRegistered;
+  e.expires = now.mono + seconds(ba.lifetime.seconds());
+  dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, e.prefixes, ba.lifetime.seconds()});
+  timers_.arm({TimerKind::kExpire, e.link}, e.expires);
+  auto refresh_after = seconds(ba.lifetime.seconds()) * config_.refresh_percent / 100;
+  timers_.arm({TimerKind::kRefresh, e.link}, now.mono + refresh_after);
+  if (first) {
+    std::string list;
+    for (const auto& p : e.prefixes) list += (list.empty() ? "" : ",") + p.to_string();
+    event(EventKind::kMnRegistered, &e, 0, fmt::format("prefixes {} lifetime {} s", list, ba.lifetime.seconds()));
+  }
+}
+
+// Stops advertising and routing the MN's prefixes (kept in the entry for a de-registration).
+void MagEngine::withdraw(BindingUpdateListEntry& e) {
+  if (e.state == BuleState::kRegistered || e.state == BuleState::kRefreshing) {
+    dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, {}, 0});
+    for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    if (tunnel_users_ > 0 && --tunnel_users_ == 0) dataplane_.push_back(mag_op::TunnelRemove{config_.lmaa});
+  }
+  timers_.cancel({TimerKind::kRefresh, e.link});
+  timers_.cancel({TimerKind::kExpire, e.link});
+}
+
+void MagEngine::remove(LinkId link, EventKind why, const std::string& detail) {
+  auto* e = bul_.find(link);
+  if (!e) return;
+  withdraw(*e);
+  timers_.cancel({TimerKind::kRetransmit, link});
+  event(why, e, 0, detail);
+  bul_.erase(link);
+}
+
+void MagEngine::handle_timeout(const Now& now) {
+  while (auto key = timers_.pop_due(now.mono)) {
+    auto* e = bul_.find(key->link);
+    if (!e) continue;
+    switch (key->kind) {
+      case TimerKind::kRetransmit:
+        if (e->state == BuleState::kDeregistering) {
+          // No PBA within INITIAL_BINDACK_TIMEOUT: clean up anyway (§8.5).
+          remove(e->link, EventKind::kMnDetached, "de-registration unanswered");
+          break;
+        }
+        if (e->transmissions == config_.report_after_transmissions) {
+          ++counters_.unanswered;
+          event(EventKind::kRegistrationUnanswered, e, 0,
+                fmt::format("{} PBUs unanswered; retrying every {} s", e->transmissions,
+                            std::chrono::duration_cast<seconds>(config_.max_bindack_timeout).count()));
+        }
+        e->retransmit_timeout = std::min(e->retransmit_timeout * 2, config_.max_bindack_timeout);
+        send_pbu(now, *e, e->last_hi, false, true);
+        break;
+      case TimerKind::kRefresh:
+        // RFC 5213 §6.9.1.3: same options, HI 5, one HNP per assigned prefix.
+        e->state = BuleState::kRefreshing;
+        send_pbu(now, *e, HandoffIndicator::kNotChanged, false, false);
+        break;
+      case TimerKind::kExpire: {
+        // Every refresh went unanswered. The MN is still attached (a detach would have
+        // removed the entry), so register it again, asking for the prefixes it had.
+        event(EventKind::kBindingExpired, e, 0, "binding lifetime ran out; registering again");
+        withdraw(*e);
+        e->requested = e->prefixes;
+        e->prefixes.clear();
+        e->state = BuleState::kWaitPba;
+        send_pbu(now, *e, e->attach_hi, false, false);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace pmipx::core

@@ -1,0 +1,130 @@
+// The MAG protocol engine (RFC 5213 §6, PROTOCOL.md §8), sans I/O: attachments, detachments,
+// messages and timeouts in; PBUs, forwarding and router-advertisement changes, events out.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <variant>
+
+#include "core/action.hpp"
+#include "core/mag/binding_update_list.hpp"
+#include "core/time.hpp"
+#include "core/timer_queue.hpp"
+#include "wire/codec.hpp"
+
+namespace pmipx::core {
+
+struct MagConfig {
+  wire::Ipv6Address proxy_coa;  // egress address: source of PBUs
+  wire::Ipv6Address lmaa;
+  std::uint32_t requested_lifetime_s = 3600;
+  bool timestamps = true;  // domain-wide, as at the LMA
+  Duration initial_bindack_timeout = seconds(1);  // RFC 6275 INITIAL_BINDACK_TIMEOUT
+  Duration max_bindack_timeout = seconds(32);     // MAX_BINDACK_TIMEOUT
+  // After this many unanswered PBUs an event is raised; retries go on every
+  // max_bindack_timeout while the MN stays attached (RFC 5213 §6.9.4 allows it).
+  std::uint32_t report_after_transmissions = 7;
+  // Refresh when this share of the granted lifetime has passed (PROTOCOL.md §6.2: 80-90 %).
+  unsigned refresh_percent = 80;
+  // RFC 6543: when set, every MAG uses this link-local address and no LLA option is sent.
+  std::optional<wire::Ipv6Address> fixed_link_local;
+  wire::CodecConfig codec;
+};
+
+// An MN interface appeared on an access link (RS, link event, or configuration).
+struct Attachment {
+  LinkId link = 0;
+  MnId mn_id;
+  wire::Bytes mn_ll_id;  // empty when unknown
+  wire::AccessTech att = wire::AccessTech::kEthernet;
+  wire::HandoffIndicator hi = wire::HandoffIndicator::kNewInterface;
+  std::vector<wire::Ipv6Prefix> prefixes;  // HNPs to request; empty: let the LMA assign
+  std::uint8_t ifp = 0;
+  bool primary = false;
+};
+
+namespace mag_op {
+struct TunnelAdd { wire::Ipv6Address lmaa; };
+struct TunnelRemove { wire::Ipv6Address lmaa; };
+// Route a prefix to the MN on `link`; `advertise` puts it in the RA (on-link HNP).
+struct RouteAdd { LinkId link; wire::Ipv6Prefix prefix; bool advertise; };
+struct RouteRemove { LinkId link; wire::Ipv6Prefix prefix; };
+// What the RA on `link` should carry now (empty prefixes: stop advertising).
+struct RouterAdvertisement {
+  LinkId link;
+  wire::Ipv6Address router_link_local;
+  std::vector<wire::Ipv6Prefix> prefixes;
+  std::uint32_t lifetime_s;
+};
+}  // namespace mag_op
+using MagDataplaneOp = std::variant<mag_op::TunnelAdd, mag_op::TunnelRemove, mag_op::RouteAdd,
+                                    mag_op::RouteRemove, mag_op::RouterAdvertisement>;
+
+struct MagCounters {
+  std::uint64_t pbu_sent = 0;
+  std::uint64_t retransmissions = 0;
+  std::uint64_t pba_accepted = 0;
+  std::uint64_t pba_rejected = 0;
+  std::uint64_t pba_ignored = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t unexpected = 0;
+  std::uint64_t unanswered = 0;  // registrations that reached report_after_transmissions
+};
+
+class MagEngine {
+ public:
+  explicit MagEngine(MagConfig config);
+
+  void attach(const Now& now, const Attachment& a);
+  void detach(const Now& now, LinkId link);
+  void handle_datagram(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                       wire::ByteView mh);
+  void handle_message(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                      const wire::Message& message);
+  void handle_timeout(const Now& now);
+
+  std::optional<Instant> poll_timeout() const { return timers_.next(); }
+  std::optional<Transmit> poll_transmit() { return pop(transmits_); }
+  std::optional<MagDataplaneOp> poll_dataplane() { return pop(dataplane_); }
+  std::optional<Event> poll_event() { return pop(events_); }
+
+  const BindingUpdateList& bindings() const { return bul_; }
+  const MagCounters& counters() const { return counters_; }
+  const MagConfig& config() const { return config_; }
+
+ private:
+  enum class TimerKind : std::uint8_t { kRetransmit, kRefresh, kExpire };
+  struct TimerKey {
+    TimerKind kind;
+    LinkId link;
+    auto operator<=>(const TimerKey&) const = default;
+  };
+
+  template <class T>
+  static std::optional<T> pop(std::deque<T>& q) {
+    if (q.empty()) return std::nullopt;
+    T v = std::move(q.front());
+    q.pop_front();
+    return v;
+  }
+
+  void send_pbu(const Now& now, BindingUpdateListEntry& e, wire::HandoffIndicator hi, bool deregistration,
+                bool retransmission);
+  void on_pba(const Now& now, const wire::Message& m);
+  void registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m);
+  void remove(LinkId link, EventKind why, const std::string& detail);
+  void withdraw(BindingUpdateListEntry& e);
+  void event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail);
+
+  MagConfig config_;
+  BindingUpdateList bul_;
+  TimerQueue<TimerKey> timers_;
+  std::uint16_t sequence_ = 0;  // per-MAG counter (RFC 5213 §6.9.1.1 with timestamps)
+  std::size_t tunnel_users_ = 0;
+  std::deque<Transmit> transmits_;
+  std::deque<MagDataplaneOp> dataplane_;
+  std::deque<Event> events_;
+  MagCounters counters_;
+};
+
+}  // namespace pmipx::core
