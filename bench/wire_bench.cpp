@@ -14,6 +14,7 @@
 #include <string>
 
 #include "wire/codec.hpp"
+#include "wire/hex.hpp"
 #include "wire/message.hpp"
 
 // ---- allocation counting ----------------------------------------------------------------
@@ -92,21 +93,7 @@ class AllocScope {
 
 // ---- messages -----------------------------------------------------------------------------
 
-Bytes hex(const char* text) {
-  Bytes out;
-  int hi = -1;
-  for (const char* c = text; *c; ++c) {
-    if (!std::isxdigit(static_cast<unsigned char>(*c))) continue;
-    int v = std::isdigit(static_cast<unsigned char>(*c)) ? *c - '0' : (std::tolower(*c) - 'a' + 10);
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+Bytes hex(const char* text) { return *parse_hex(text); }
 
 // PROTOCOL.md §14.1.
 const Bytes& pbu_bytes() {

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <ostream>
 #include <stdexcept>
 
 #include "io/pcap_file.hpp"
 #include "wire/checksum.hpp"
+#include "wire/hex.hpp"
 #include "wire/ipv6_packet.hpp"
 #include "wire/print.hpp"
 
@@ -118,34 +118,8 @@ void decode_packet(std::size_t frame, wire::ByteView packet, std::size_t base, c
   r.message(frame, where, *d);
 }
 
-std::optional<wire::Bytes> parse_hex(const std::string& text) {
-  wire::Bytes out;
-  int hi = -1;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X') && hi < 0) {
-      ++i;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c)) || c == ':' || c == '-' || c == ',') continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-            : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
-                                                        : -1;
-    if (v < 0) return std::nullopt;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  if (hi >= 0) return std::nullopt;
-  return out;
-}
-
 int decode_hex(const DecodeOptions& o, Reporter& r, std::ostream& err) {
-  auto bytes = parse_hex(o.hex);
+  auto bytes = wire::parse_hex(o.hex);
   if (!bytes || bytes->empty()) {
     err << "pmipx decode: --hex needs an even number of hex digits\n";
     return 2;

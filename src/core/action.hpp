@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -48,5 +50,14 @@ struct Event {
 };
 
 const char* to_string(EventKind kind);
+
+// Engines queue their outputs; callers drain them one at a time.
+template <class T>
+std::optional<T> take_front(std::deque<T>& q) {
+  if (q.empty()) return std::nullopt;
+  T v = std::move(q.front());
+  q.pop_front();
+  return v;
+}
 
 }  // namespace pmipx::core

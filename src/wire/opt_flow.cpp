@@ -4,7 +4,6 @@
 
 namespace pmipx::wire::detail {
 namespace {
-constexpr auto t(OptionType type) { return static_cast<std::uint8_t>(type); }
 
 enum SubOption : std::uint8_t {
   kSubPad1 = 0,

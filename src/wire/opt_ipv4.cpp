@@ -4,7 +4,6 @@
 
 namespace pmipx::wire::detail {
 namespace {
-constexpr auto t(OptionType type) { return static_cast<std::uint8_t>(type); }
 
 Status check_v4_prefix_length(std::uint8_t len, std::size_t offset) {
   if (len > 32) return wire_error(WireErrc::kBadValue, offset, "IPv4 prefix length above 32", len);

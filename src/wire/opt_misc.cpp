@@ -4,10 +4,6 @@
 #include "wire/option_codec.hpp"
 
 namespace pmipx::wire::detail {
-namespace {
-constexpr auto t(OptionType type) { return static_cast<std::uint8_t>(type); }
-}  // namespace
-
 Result<MobilityOption> decode_misc_option(const OptionInput& in, NoteSink& notes, bool& handled) {
   handled = true;
   const std::uint8_t* d = in.data.data();

@@ -151,7 +151,6 @@ Status encode_hnp_layout(MhWriter& w, std::uint8_t type, std::uint8_t flags, con
   });
 }
 
-constexpr auto t(OptionType type) { return static_cast<std::uint8_t>(type); }
 }  // namespace
 
 Status encode(const MnIdOption& o, MhWriter& w, const CodecConfig&) {

@@ -39,7 +39,6 @@ Result<MobilityOption> decode_option(const OptionInput& in, const CodecConfig& c
 }
 
 namespace {
-constexpr auto t(OptionType type) { return static_cast<std::uint8_t>(type); }
 
 bool is_known_type(std::uint8_t type, const CodecConfig& config) {
   if (type == config.muho_option_type) return true;

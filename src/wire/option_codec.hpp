@@ -135,6 +135,8 @@ inline Ipv4Address read_ipv4(const std::uint8_t* p) {
   return a;
 }
 
+constexpr std::uint8_t t(OptionType type) { return static_cast<std::uint8_t>(type); }
+
 // Prefix bits beyond the length must be zero (a note: RFC 5213 says "should").
 Status check_prefix_host_bits(const Ipv6Prefix& p, std::size_t offset, NoteSink& notes);
 

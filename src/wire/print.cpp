@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "wire/hex.hpp"
 #include "wire/names.hpp"
 #include "wire/option_codec.hpp"
 
@@ -15,12 +16,6 @@ Json coded(std::uint32_t value, const char* name) {
   return j;
 }
 
-std::string hex(ByteView b) {
-  std::string s;
-  s.reserve(b.size() * 2);
-  for (auto c : b) s += fmt::format("{:02x}", c);
-  return s;
-}
 
 std::string flag_list(std::uint32_t flags, std::initializer_list<std::pair<std::uint32_t, const char*>> names) {
   std::string s;
@@ -39,7 +34,7 @@ Json identifier_json(MnIdSubtype subtype, const std::string& id) {
   if (printable) {
     j["identifier"] = id;
   } else {
-    j["identifier_hex"] = hex(ByteView(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()));
+    j["identifier_hex"] = to_hex(ByteView(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()));
   }
   return j;
 }
@@ -82,7 +77,7 @@ Json selector_json(const TrafficSelector& ts) {
     put_bound(j, "ds", v4->ds);
     put_bound(j, "protocol", v4->protocol);
   } else {
-    j["data_hex"] = hex(std::get<RawTrafficSelector>(ts).data);
+    j["data_hex"] = to_hex(std::get<RawTrafficSelector>(ts).data);
   }
   return j;
 }
@@ -107,7 +102,7 @@ struct OptionFields {
   void operator()(const MnLinkLayerIdOption& o) const {
     j["ifp"] = o.ifp;
     j["primary"] = o.primary;
-    j["link_layer_id"] = hex(o.link_layer_id);
+    j["link_layer_id"] = to_hex(o.link_layer_id);
   }
   void operator()(const LinkLocalAddressOption& o) const { j["address"] = o.address.to_string(); }
   void operator()(const AlternateCoaOption& o) const { j["address"] = o.address.to_string(); }
@@ -156,7 +151,7 @@ struct OptionFields {
       j["target_care_of"] = std::visit([](const auto& a) { return a.to_string(); }, o.target_care_of->address);
     }
     for (const auto& u : o.unknown) {
-      j["unknown_suboptions"].push_back({{"type", u.type}, {"data_hex", hex(u.data)}});
+      j["unknown_suboptions"].push_back({{"type", u.type}, {"data_hex", to_hex(u.data)}});
     }
   }
   void operator()(const MnGroupIdOption& o) const {
@@ -169,17 +164,17 @@ struct OptionFields {
   void operator()(const VendorSpecificOption& o) const {
     j["vendor_id"] = o.vendor_id;
     j["subtype"] = o.subtype;
-    j["data_hex"] = hex(o.data);
+    j["data_hex"] = to_hex(o.data);
   }
   void operator()(const AuthOption& o) const {
     j["subtype"] = coded(o.subtype, o.subtype == 1 ? "MN-HA" : "MN-AAA");
     j["spi"] = o.spi;
-    j["authenticator_hex"] = hex(o.authenticator);
+    j["authenticator_hex"] = to_hex(o.authenticator);
   }
   void operator()(const ReplayProtectionOption& o) const {
     j["timestamp_hex"] = fmt::format("{:016x}", o.timestamp);
   }
-  void operator()(const ExperimentalOption& o) const { j["data_hex"] = hex(o.data); }
+  void operator()(const ExperimentalOption& o) const { j["data_hex"] = to_hex(o.data); }
   void operator()(const MagMultipathBindingOption& o) const {
     auto att = static_cast<std::uint8_t>(o.if_att);
     j["if_att"] = coded(att, access_tech_name(att));
@@ -188,7 +183,7 @@ struct OptionFields {
     j["bulk"] = o.bulk;
     j["overwrite"] = o.overwrite;
   }
-  void operator()(const UnknownOption& o) const { j["data_hex"] = hex(o.data); }
+  void operator()(const UnknownOption& o) const { j["data_hex"] = to_hex(o.data); }
 };
 
 std::string scalar_text(const Json& v) {

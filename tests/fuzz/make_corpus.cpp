@@ -15,6 +15,7 @@
 
 #include "wire/checksum.hpp"
 #include "wire/codec.hpp"
+#include "wire/hex.hpp"
 #include "wire/ipv6_packet.hpp"
 #include "wire/message.hpp"
 
@@ -26,21 +27,7 @@ namespace fs = std::filesystem;
 fs::path g_out;
 int g_count = 0;
 
-Bytes hex(const std::string& text) {
-  Bytes out;
-  int hi = -1;
-  for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+Bytes hex(const std::string& text) { return *parse_hex(text); }
 
 void write(const std::string& name, const Bytes& b) {
   std::ofstream f(g_out / (name + ".bin"), std::ios::binary | std::ios::trunc);

@@ -3,29 +3,19 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <string>
 
 #include "wire/address.hpp"
 #include "wire/bytes.hpp"
 #include "wire/codec.hpp"
+#include "wire/hex.hpp"
 
 namespace pmipx::wire::test {
 
 inline Bytes hex(const std::string& text) {
-  Bytes out;
-  int hi = -1;
-  for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) continue;
-    int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
+  auto b = parse_hex(text);
+  EXPECT_TRUE(b.has_value()) << "bad hex in test: " << text;
+  return b.value_or(Bytes{});
 }
 
 inline Ipv6Address v6(const char* text) { return *Ipv6Address::parse(text); }

@@ -77,9 +77,9 @@ class LmaEngine {
   void handle_timeout(const Now& now);
 
   std::optional<Instant> poll_timeout() const { return timers_.next(); }
-  std::optional<Transmit> poll_transmit() { return pop(transmits_); }
-  std::optional<LmaDataplaneOp> poll_dataplane() { return pop(dataplane_); }
-  std::optional<Event> poll_event() { return pop(events_); }
+  std::optional<Transmit> poll_transmit() { return take_front(transmits_); }
+  std::optional<LmaDataplaneOp> poll_dataplane() { return take_front(dataplane_); }
+  std::optional<Event> poll_event() { return take_front(events_); }
 
   const BindingCache& bindings() const { return cache_; }
   const PolicyStore& policy() const { return policy_; }
@@ -101,14 +101,6 @@ class LmaEngine {
   };
   struct PbuView;
   struct Decision;
-
-  template <class T>
-  static std::optional<T> pop(std::deque<T>& q) {
-    if (q.empty()) return std::nullopt;
-    T v = std::move(q.front());
-    q.pop_front();
-    return v;
-  }
 
   void on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
               const wire::Message& m);

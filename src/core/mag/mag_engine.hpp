@@ -84,9 +84,9 @@ class MagEngine {
   void handle_timeout(const Now& now);
 
   std::optional<Instant> poll_timeout() const { return timers_.next(); }
-  std::optional<Transmit> poll_transmit() { return pop(transmits_); }
-  std::optional<MagDataplaneOp> poll_dataplane() { return pop(dataplane_); }
-  std::optional<Event> poll_event() { return pop(events_); }
+  std::optional<Transmit> poll_transmit() { return take_front(transmits_); }
+  std::optional<MagDataplaneOp> poll_dataplane() { return take_front(dataplane_); }
+  std::optional<Event> poll_event() { return take_front(events_); }
 
   const BindingUpdateList& bindings() const { return bul_; }
   const MagCounters& counters() const { return counters_; }
@@ -99,14 +99,6 @@ class MagEngine {
     LinkId link;
     auto operator<=>(const TimerKey&) const = default;
   };
-
-  template <class T>
-  static std::optional<T> pop(std::deque<T>& q) {
-    if (q.empty()) return std::nullopt;
-    T v = std::move(q.front());
-    q.pop_front();
-    return v;
-  }
 
   void send_pbu(const Now& now, BindingUpdateListEntry& e, wire::HandoffIndicator hi, bool deregistration,
                 bool retransmission);
