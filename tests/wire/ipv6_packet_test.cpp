@@ -150,7 +150,7 @@ TEST(Ipv6Packet, LocateMhSkipsOtherUpperLayersAndLaterFragments) {
 TEST(Ipv6Packet, LocateMhRejectsPayloadLengthBeyondCapture) {
   Bytes mh = hex("3b 01 0d 00 5a d5 00 00 00 00 00 07 01 02 00 00");
   Bytes p = packet_with(kIpProtoMh, {}, mh, v6("2001:db8:a::1"), v6("2001:db8:b::1"));
-  p.resize(p.size() - 1);
+  p.pop_back();
   EXPECT_EQ(locate_mh(p).error().code, WireErrc::kTruncated);
 }
 

@@ -4,7 +4,7 @@ namespace pmipx::core {
 namespace {
 
 // Bit i of an address counted from the most significant bit.
-bool bit(const wire::Ipv6Address& a, unsigned i) { return (a.octets[i / 8] >> (7 - i % 8)) & 1u; }
+bool bit(const wire::Ipv6Address& a, unsigned i) { return ((a.octets[i / 8] >> (7 - i % 8)) & 1) != 0; }
 void set_bit(wire::Ipv6Address& a, unsigned i, bool v) {
   auto mask = static_cast<std::uint8_t>(1u << (7 - i % 8));
   if (v) {
