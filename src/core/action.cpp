@@ -21,6 +21,9 @@ const char* to_string(EventKind kind) {
     case EventKind::kMnDetached: return "mn-detached";
     case EventKind::kPbuRetransmitted: return "pbu-retransmitted";
     case EventKind::kRegistrationUnanswered: return "registration-unanswered";
+    case EventKind::kFlowMoved: return "flow-moved";
+    case EventKind::kFlowMoveFailed: return "flow-move-failed";
+    case EventKind::kFlowRemoved: return "flow-removed";
   }
   return "unknown";
 }

@@ -38,7 +38,10 @@ enum class EventKind : std::uint8_t {
   kMnRejected,
   kMnDetached,
   kPbuRetransmitted,
-  kRegistrationUnanswered,  // still no PBA after many retransmissions
+  kRegistrationUnanswered,
+  kFlowMoved,              // flow mobility cache changed and programmed
+  kFlowMoveFailed,         // FMA failure status or no FMA: rolled back
+  kFlowRemoved,  // still no PBA after many retransmissions
 };
 
 struct Event {

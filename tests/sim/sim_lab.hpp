@@ -42,6 +42,13 @@ class SimLab {
   std::size_t add_mag(const wire::Ipv6Address& address, MagConfig overrides = {});
 
   void attach(std::size_t mag, const Attachment& a);
+  // Runs an operator command against the LMA at the current time and sends what it queued.
+  template <class F>
+  auto at_lma(F&& command) {
+    auto r = command(*lma_, now_);
+    collect();
+    return r;
+  }
   void detach(std::size_t mag, LinkId link);
 
   // Runs events until virtual time reaches `t` (or passes `d` from now).

@@ -41,6 +41,9 @@ struct BindingCacheEntry {
   std::optional<wire::Timestamp> timestamp;  // last accepted (timestamp mode)
   std::optional<std::uint16_t> sequence;     // last accepted (sequence mode)
   std::uint16_t last_pbu_sequence = 0;       // of the last accepted PBU, to spot duplicates
+  // Other entries' prefixes this entry's MAG routes off-link for moved flows (seed 001
+  // §3.2.2), as last acknowledged by an FMA.
+  std::vector<wire::Ipv6Prefix> off_link_prefixes;
   wire::Lifetime lifetime;
   Instant registered{};
   Instant expires{};

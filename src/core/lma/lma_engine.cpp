@@ -64,7 +64,7 @@ struct LmaEngine::Decision {
 };
 
 LmaEngine::LmaEngine(LmaConfig config, PolicyStore policy)
-    : config_(std::move(config)), policy_(std::move(policy)) {}
+    : config_(std::move(config)), policy_(std::move(policy)), upn_sequence_(config_.upn_initial_sequence) {}
 
 void LmaEngine::event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status,
                       std::string detail) {
@@ -103,6 +103,10 @@ void LmaEngine::handle_message(const Now& now, const wire::Ipv6Address& src,
   }
   if (const auto* hb = std::get_if<wire::Heartbeat>(&m.body)) {
     on_heartbeat(src, dst, *hb);
+    return;
+  }
+  if (std::holds_alternative<wire::UpdateNotificationAck>(m.body)) {
+    on_upa(src, m);
     return;
   }
   ++counters_.unexpected;
@@ -492,8 +496,13 @@ void LmaEngine::delete_entry(EntryId id, EventKind why) {
   MnId mn = e->mn_id;
   auto prefixes = e->prefixes;
   auto coa = e->proxy_coa;
+  auto bid = e->bid;
   cache_.erase(id);
   tunnel_unref(coa);
+  // Flows through this entry lose it; one with no live BID left turns inactive (seed 001 §5.2).
+  for (const auto* f : flows_.flows(mn)) {
+    if (std::find(f->bids.begin(), f->bids.end(), bid) != f->bids.end()) push_flow_rule(mn, *f);
+  }
   // A prefix goes back to the pool once no entry (HI 6 siblings included) holds it.
   std::vector<wire::Ipv6Prefix> free;
   for (const auto& p : prefixes) {
@@ -535,6 +544,25 @@ void LmaEngine::handle_timeout(const Now& now) {
       case TimerKind::kDelete:
         delete_entry(key->id, EventKind::kBindingDeleted);
         break;
+      case TimerKind::kFmiRetransmit: {
+        auto it = moves_.find(key->id);
+        if (it == moves_.end()) break;
+        auto& mv = it->second;
+        if (mv.transmissions > config_.upn_max_retransmissions) {
+          finish_move(key->id, false, 0, "no FMA");
+          break;
+        }
+        // RFC 7077 §6.2: the same message with D set.
+        for (auto& t : mv.targets) {
+          if (t.acknowledged) continue;
+          std::get<wire::UpdateNotification>(t.fmi.body).retransmission = true;
+          transmits_.push_back(Transmit{config_.address, t.proxy_coa, t.fmi});
+          ++counters_.fmi_retransmitted;
+        }
+        ++mv.transmissions;
+        timers_.arm({TimerKind::kFmiRetransmit, key->id}, now.mono + config_.upn_retransmit_delay);
+        break;
+      }
       case TimerKind::kPendingNew: {
         // MaxDelayBeforeNewBCEAssign passed with no de-registration: a new session.
         auto it = pending_.find(key->id);
@@ -583,6 +611,177 @@ void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, cons
   if (v.lli) opts.push_back(*v.lli);
   if (v.lla) opts.push_back(wire::LinkLocalAddressOption{ok && e ? e->mag_link_local : v.lla->address});
   transmits_.push_back(Transmit{v.dst, v.src, wire::Message{ba, std::move(opts)}});
+}
+
+// ---- flow mobility (seed 001) --------------------------------------------------------------
+
+bool LmaEngine::flow_move_pending(const MnId& mn) const {
+  return std::any_of(moves_.begin(), moves_.end(), [&](const auto& m) { return m.second.mn == mn; });
+}
+
+// The MN prefix a flow's destination falls in (selectors describe CN -> MN packets).
+std::optional<wire::Ipv6Prefix> LmaEngine::flow_prefix(const MnId& mn, const FlowEntry& flow) const {
+  const auto* v6 = std::get_if<wire::Ipv6TrafficSelector>(&flow.selector);
+  if (!v6 || !v6->dst) return std::nullopt;
+  for (EntryId id : cache_.by_mn(mn)) {
+    for (const auto& p : cache_.find(id)->prefixes) {
+      if (p.contains(v6->dst->start)) return p;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> LmaEngine::move_flow(const Now& now, const MnId& mn, std::uint16_t fid, std::uint16_t bid) {
+  const auto* f = flows_.find(mn, fid);
+  if (!f) return fmt::format("flow {} of {} not found", fid, mn.to_string());
+  FlowEntry moved = *f;
+  moved.bids = {bid};
+  moved.action = FlowAction::kForward;
+  return set_flow(now, mn, moved);
+}
+
+std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, const FlowEntry& flow) {
+  auto entries = cache_.by_mn(mn);
+  if (entries.empty()) return fmt::format("{} has no binding", mn.to_string());
+  if (flow_move_pending(mn)) return fmt::format("a flow change for {} is waiting for an FMA", mn.to_string());
+  if (flow.fid == 0) return std::string("FID 0 is reserved");
+  for (const auto* other : flows_.flows(mn)) {
+    if (other->fid != flow.fid && other->priority == flow.priority) {
+      return fmt::format("FID-PRI {} is used by FID {}", flow.priority, other->fid);
+    }
+  }
+  if (const auto* raw = std::get_if<wire::RawTrafficSelector>(&flow.selector)) {
+    return fmt::format("traffic selector format {} not supported", raw->format);
+  }
+  for (auto bid : flow.bids) {
+    if (!cache_.by_bid(mn, bid)) return fmt::format("BID {} not found for {}", bid, mn.to_string());
+  }
+  if (flow.action == FlowAction::kForward && flow.bids.empty()) return std::string("a forwarded flow needs a BID");
+
+  // Prefixes the flow's packets carry: its destination's, or all the MN's without one.
+  std::set<wire::Ipv6Prefix> needed;
+  if (auto own = flow_prefix(mn, flow)) {
+    needed.insert(*own);
+  } else {
+    for (EntryId id : entries) {
+      for (const auto& p : cache_.find(id)->prefixes) needed.insert(p);
+    }
+  }
+  PendingMove move{mn, flow, {}, 1};
+  if (flow.action == FlowAction::kForward) {
+    for (auto bid : flow.bids) {
+      const auto* t = cache_.by_bid(mn, bid);
+      std::set<wire::Ipv6Prefix> off(t->off_link_prefixes.begin(), t->off_link_prefixes.end());
+      bool missing = false;
+      for (const auto& p : needed) {
+        bool on_link = std::find(t->prefixes.begin(), t->prefixes.end(), p) != t->prefixes.end();
+        if (!on_link && off.insert(p).second) missing = true;
+      }
+      if (!missing) continue;  // shared prefix or already routed there: no signaling (§3.2.1)
+      // FMI: MN-ID first, then the complete off-link list with L = 1 (seed 001 §4.2).
+      PendingMove::Target target{t->id, std::vector<wire::Ipv6Prefix>(off.begin(), off.end()), {}, t->proxy_coa, false};
+      wire::Message fmi{wire::UpdateNotification{upn_sequence_++, wire::NotificationReason::kFlowMobility, true, false},
+                        {mn.to_option()}};
+      for (const auto& p : target.off_link) fmi.options.push_back(wire::HnpOption{true, p});
+      if (config_.fmi_flow_information) {
+        // Flow-level information (§3.4): every flow of the MN that will use this MAG.
+        auto add = [&](const FlowEntry& f) {
+          if (std::find(f.bids.begin(), f.bids.end(), bid) == f.bids.end()) return;
+          wire::FlowIdOption o;
+          o.fid = f.fid;
+          o.priority = f.priority;
+          o.selector = f.selector;
+          o.bid_refs = {bid};
+          fmi.options.push_back(std::move(o));
+        };
+        for (const auto* f : flows_.flows(mn)) {
+          if (f->fid != flow.fid) add(*f);
+        }
+        add(flow);
+      }
+      target.fmi = std::move(fmi);
+      move.targets.push_back(std::move(target));
+    }
+  }
+  if (move.targets.empty()) {
+    apply_flow(mn, flow);
+    ++counters_.flow_moves;
+    event(EventKind::kFlowMoved, &mn, 0, 0, fmt::format("fid={} no signaling", flow.fid));
+    return std::nullopt;
+  }
+  std::uint64_t id = std::get<wire::UpdateNotification>(move.targets.front().fmi.body).sequence;
+  for (const auto& t : move.targets) {
+    transmits_.push_back(Transmit{config_.address, t.proxy_coa, t.fmi});
+    ++counters_.fmi_sent;
+  }
+  moves_.emplace(id, std::move(move));
+  timers_.arm({TimerKind::kFmiRetransmit, id}, now.mono + config_.upn_retransmit_delay);
+  return std::nullopt;
+}
+
+std::optional<std::string> LmaEngine::remove_flow(const MnId& mn, std::uint16_t fid) {
+  if (flow_move_pending(mn)) return fmt::format("a flow change for {} is waiting for an FMA", mn.to_string());
+  if (!flows_.remove(mn, fid)) return fmt::format("flow {} of {} not found", fid, mn.to_string());
+  dataplane_.push_back(lma_op::FlowRuleRemove{mn, fid});
+  event(EventKind::kFlowRemoved, &mn, 0, 0, fmt::format("fid={}", fid));
+  return std::nullopt;
+}
+
+void LmaEngine::apply_flow(const MnId& mn, const FlowEntry& flow) {
+  flows_.upsert(mn, flow);  // validated by set_flow
+  push_flow_rule(mn, flow);
+}
+
+void LmaEngine::push_flow_rule(const MnId& mn, const FlowEntry& flow) {
+  std::vector<EntryId> live;
+  for (auto bid : flow.bids) {
+    if (const auto* e = cache_.by_bid(mn, bid)) live.push_back(e->id);
+  }
+  if (flow.action == FlowAction::kForward && live.empty()) {
+    dataplane_.push_back(lma_op::FlowRuleRemove{mn, flow.fid});  // inactive
+    return;
+  }
+  dataplane_.push_back(lma_op::FlowRuleSet{mn, flow.fid, flow.priority, flow.selector, std::move(live), flow.action});
+}
+
+void LmaEngine::on_upa(const wire::Ipv6Address& src, const wire::Message& m) {
+  const auto& upa = std::get<wire::UpdateNotificationAck>(m.body);
+  for (auto& [id, mv] : moves_) {
+    for (auto& t : mv.targets) {
+      if (t.proxy_coa != src || std::get<wire::UpdateNotification>(t.fmi.body).sequence != upa.sequence) continue;
+      auto status = static_cast<std::uint8_t>(upa.status);
+      if (status >= 128) {
+        // 131 reason unspecified, 132 MN not attached (RFC 7864): nothing changes.
+        finish_move(id, false, status, "FMA rejected the move");
+        return;
+      }
+      t.acknowledged = true;
+      if (std::all_of(mv.targets.begin(), mv.targets.end(), [](const auto& x) { return x.acknowledged; })) {
+        for (const auto& x : mv.targets) {
+          if (auto* e = cache_.find(x.entry)) e->off_link_prefixes = x.off_link;
+        }
+        apply_flow(mv.mn, mv.flow);
+        finish_move(id, true, 0, "");
+      }
+      return;
+    }
+  }
+  ++counters_.unexpected;
+  event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("UPA seq {} answers no FMI", upa.sequence));
+}
+
+void LmaEngine::finish_move(std::uint64_t id, bool ok, std::uint32_t status, const std::string& why) {
+  auto it = moves_.find(id);
+  if (it == moves_.end()) return;
+  timers_.cancel({TimerKind::kFmiRetransmit, id});
+  if (ok) {
+    ++counters_.flow_moves;
+    event(EventKind::kFlowMoved, &it->second.mn, 0, 0, fmt::format("fid={} after FMA", it->second.flow.fid));
+  } else {
+    ++counters_.flow_moves_failed;
+    event(EventKind::kFlowMoveFailed, &it->second.mn, 0, status, fmt::format("fid={}: {}", it->second.flow.fid, why));
+  }
+  moves_.erase(it);
 }
 
 }  // namespace pmipx::core

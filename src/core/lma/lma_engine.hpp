@@ -12,6 +12,7 @@
 
 #include "core/action.hpp"
 #include "core/lma/binding_cache.hpp"
+#include "core/lma/flow_mobility_cache.hpp"
 #include "core/lma/policy_store.hpp"
 #include "core/time.hpp"
 #include "core/timer_queue.hpp"
@@ -35,6 +36,11 @@ struct LmaConfig {
   // RFC 6543 fixed MAG link-local address; when unset the LMA generates one per entry.
   std::optional<wire::Ipv6Address> fixed_mag_link_local;
   std::uint32_t restart_counter = 0;  // RFC 5847, persisted by the daemon
+  // RFC 7077 §6.2: first UPN sequence number (random, from the daemon), replay delay and count.
+  std::uint16_t upn_initial_sequence = 0;
+  Duration upn_retransmit_delay = milliseconds(1000);
+  std::uint32_t upn_max_retransmissions = 2;
+  bool fmi_flow_information = true;  // seed 001 §3.4: FID options with traffic selectors in FMIs
   wire::CodecConfig codec;
 };
 
@@ -46,9 +52,21 @@ struct TunnelRemove { wire::Ipv6Address proxy_coa; };
 struct RouteAdd { wire::Ipv6Prefix prefix; EntryId entry; std::uint16_t bid; wire::Ipv6Address proxy_coa; };
 struct RouteRemove { wire::Ipv6Prefix prefix; EntryId entry; };
 struct EntryBlock { EntryId entry; };  // de-registered, awaiting deletion: drop its traffic
+// The MN's flow `fid`: packets matching `selector` go to `entries` (or are dropped). No
+// live entry left: the rule is removed while the flow stays in the cache, inactive.
+struct FlowRuleSet {
+  MnId mn;
+  std::uint16_t fid;
+  std::uint16_t priority;
+  wire::TrafficSelector selector;
+  std::vector<EntryId> entries;
+  FlowAction action;
+};
+struct FlowRuleRemove { MnId mn; std::uint16_t fid; };
 }  // namespace lma_op
 using LmaDataplaneOp = std::variant<lma_op::TunnelAdd, lma_op::TunnelRemove, lma_op::RouteAdd,
-                                    lma_op::RouteRemove, lma_op::EntryBlock>;
+                                    lma_op::RouteRemove, lma_op::EntryBlock, lma_op::FlowRuleSet,
+                                    lma_op::FlowRuleRemove>;
 
 struct LmaCounters {
   std::uint64_t pbu_received = 0;
@@ -61,6 +79,10 @@ struct LmaCounters {
   std::uint64_t binding_errors_sent = 0;
   std::uint64_t heartbeats_answered = 0;
   std::uint64_t expired = 0;
+  std::uint64_t flow_moves = 0;          // applied (with or without signaling)
+  std::uint64_t flow_moves_failed = 0;   // FMA failure or no FMA
+  std::uint64_t fmi_sent = 0;
+  std::uint64_t fmi_retransmitted = 0;
   std::map<std::uint8_t, std::uint64_t> rejects_by_status;
 };
 
@@ -76,18 +98,28 @@ class LmaEngine {
                       const wire::Message& message);
   void handle_timeout(const Now& now);
 
+  // Operator commands (flow mobility, seed 001). Each returns the reason when refused, and
+  // then changes nothing. When the target MAG must learn an off-link prefix, an FMI goes out
+  // and the change applies on its FMA (status 0); a failure or silence rolls it back and is
+  // reported as an event.
+  std::optional<std::string> set_flow(const Now& now, const MnId& mn, const FlowEntry& flow);
+  std::optional<std::string> move_flow(const Now& now, const MnId& mn, std::uint16_t fid, std::uint16_t bid);
+  std::optional<std::string> remove_flow(const MnId& mn, std::uint16_t fid);
+  bool flow_move_pending(const MnId& mn) const;
+
   std::optional<Instant> poll_timeout() const { return timers_.next(); }
   std::optional<Transmit> poll_transmit() { return take_front(transmits_); }
   std::optional<LmaDataplaneOp> poll_dataplane() { return take_front(dataplane_); }
   std::optional<Event> poll_event() { return take_front(events_); }
 
   const BindingCache& bindings() const { return cache_; }
+  const FlowMobilityCache& flows() const { return flows_; }
   const PolicyStore& policy() const { return policy_; }
   const LmaCounters& counters() const { return counters_; }
   const LmaConfig& config() const { return config_; }
 
  private:
-  enum class TimerKind : std::uint8_t { kLifetime, kDelete, kPendingNew };
+  enum class TimerKind : std::uint8_t { kLifetime, kDelete, kPendingNew, kFmiRetransmit };
   struct TimerKey {
     TimerKind kind;
     std::uint64_t id;
@@ -98,6 +130,20 @@ class LmaEngine {
     wire::Ipv6Address src, dst;
     wire::Message message;
     EntryId awaiting = 0;
+  };
+  // A flow change waiting for FMAs, one FMI per target entry whose MAG must learn prefixes.
+  struct PendingMove {
+    MnId mn;
+    FlowEntry flow;
+    struct Target {
+      EntryId entry;
+      std::vector<wire::Ipv6Prefix> off_link;  // complete list sent in the FMI
+      wire::Message fmi;
+      wire::Ipv6Address proxy_coa;
+      bool acknowledged = false;
+    };
+    std::vector<Target> targets;
+    std::uint32_t transmissions = 0;
   };
   struct PbuView;
   struct Decision;
@@ -124,6 +170,11 @@ class LmaEngine {
   void release_prefixes(const std::vector<wire::Ipv6Prefix>& prefixes);
   void event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status, std::string detail);
   void resume_pending_for(const Now& now, EntryId deregistered);
+  void on_upa(const wire::Ipv6Address& src, const wire::Message& m);
+  void apply_flow(const MnId& mn, const FlowEntry& flow);
+  void push_flow_rule(const MnId& mn, const FlowEntry& flow);
+  void finish_move(std::uint64_t id, bool ok, std::uint32_t status, const std::string& why);
+  std::optional<wire::Ipv6Prefix> flow_prefix(const MnId& mn, const FlowEntry& flow) const;
 
   LmaConfig config_;
   PolicyStore policy_;
@@ -131,6 +182,9 @@ class LmaEngine {
   TimerQueue<TimerKey> timers_;
   std::map<wire::Ipv6Address, std::size_t> tunnel_users_;
   std::map<std::uint64_t, PendingPbu> pending_;
+  FlowMobilityCache flows_;
+  std::map<std::uint64_t, PendingMove> moves_;  // keyed by UPN sequence number
+  std::uint16_t upn_sequence_ = 0;
   std::uint64_t next_pending_ = 1;
   std::deque<Transmit> transmits_;
   std::deque<LmaDataplaneOp> dataplane_;

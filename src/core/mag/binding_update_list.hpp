@@ -36,6 +36,10 @@ struct BindingUpdateListEntry {
   wire::HandoffIndicator attach_hi = wire::HandoffIndicator::kNewInterface;
   std::vector<wire::Ipv6Prefix> requested;  // empty: ask the LMA to assign
   std::vector<wire::Ipv6Prefix> prefixes;   // from the last accepted PBA
+  // Other interfaces' prefixes routed to this MN link for moved flows (FMI, HNP L = 1):
+  // routed, never advertised (seed 001 §4.1).
+  std::vector<wire::Ipv6Prefix> off_link_prefixes;
+  std::vector<wire::FlowIdOption> flows;    // flow-level information from the last FMI
   std::uint8_t ifp = 0;
   bool primary = false;
   wire::Ipv6Address mag_link_local;
@@ -60,6 +64,13 @@ class BindingUpdateList {
   const BindingUpdateListEntry* find(LinkId link) const {
     auto it = entries_.find(link);
     return it == entries_.end() ? nullptr : &it->second;
+  }
+  // The first entry of an MN (FMIs name the MN, not the link).
+  BindingUpdateListEntry* by_mn(const MnId& mn) {
+    for (auto& [link, e] : entries_) {
+      if (e.mn_id == mn) return &e;
+    }
+    return nullptr;
   }
   // The entry a PBA answers: same MN and the sequence number of its outstanding PBU.
   BindingUpdateListEntry* match(const MnId& mn, std::uint16_t sequence) {

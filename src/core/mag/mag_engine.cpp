@@ -123,6 +123,15 @@ void MagEngine::handle_message(const Now& now, const wire::Ipv6Address& src, con
     on_pba(now, m);
     return;
   }
+  if (std::holds_alternative<wire::UpdateNotification>(m.body)) {
+    if (src != config_.lmaa) {
+      ++counters_.unexpected;
+      events_.push_back(Event{EventKind::kMessageDropped, {}, 0, 0, "UPN from an address that is not our LMA"});
+      return;
+    }
+    on_upn(now, src, dst, m);
+    return;
+  }
   if (const auto* hb = std::get_if<wire::Heartbeat>(&m.body); hb && !hb->response) {
     transmits_.push_back(Transmit{dst, src, wire::Message{wire::Heartbeat{false, true, hb->sequence},
                                                           {wire::RestartCounterOption{0}}}});
@@ -194,6 +203,63 @@ void MagEngine::on_pba(const Now& now, const wire::Message& m) {
   event(EventKind::kMnRejected, e, static_cast<std::uint32_t>(ba.status), "registration rejected");
 }
 
+// RFC 7077 §6.3 with RFC 7864: FMI = UPN reason FLOW-MOBILITY. The HNP (L = 1) list is
+// complete: prefixes missing from it stop being routed here. A retransmission (D = 1) is
+// applied again and answered again, which is harmless since the list replaces the state.
+void MagEngine::on_upn(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                       const wire::Message& m) {
+  const auto& upn = std::get<wire::UpdateNotification>(m.body);
+  const auto* id = wire::find_option<wire::MnIdOption>(m);
+  auto reply = [&](wire::NotificationAckStatus status, std::vector<wire::MobilityOption> extra) {
+    if (!upn.ack_requested) return;
+    wire::Message upa{wire::UpdateNotificationAck{upn.sequence, status}, {}};
+    if (id) upa.options.push_back(*id);
+    for (auto& o : extra) upa.options.push_back(std::move(o));
+    transmits_.push_back(Transmit{dst, src, std::move(upa)});
+  };
+  if (upn.reason != wire::NotificationReason::kFlowMobility) {
+    if (upn.reason == wire::NotificationReason::kForceReregistration && id) {
+      if (auto* e = bul_.by_mn(MnId::from_option(*id)); e && e->state == BuleState::kRegistered) {
+        send_pbu(now, *e, HandoffIndicator::kNotChanged, false, false);
+        reply(wire::NotificationAckStatus::kSuccess, {});
+        return;
+      }
+    }
+    reply(wire::NotificationAckStatus::kFailedToUpdateSessionParameters, {});
+    return;
+  }
+  ++counters_.fmi_received;
+  BindingUpdateListEntry* e = id ? bul_.by_mn(MnId::from_option(*id)) : nullptr;
+  if (!e || (e->state != BuleState::kRegistered && e->state != BuleState::kRefreshing)) {
+    ++counters_.fma_failures_sent;
+    event(EventKind::kMessageDropped, e, 132, "FMI for an MN not attached here");
+    reply(wire::NotificationAckStatus::kMnNotAttached, {});
+    return;
+  }
+  std::vector<wire::Ipv6Prefix> off;
+  std::vector<wire::MobilityOption> echo;
+  for (const auto* h : wire::find_options<wire::HnpOption>(m)) {
+    if (h->prefix.address.is_zero() || !h->off_link) continue;
+    off.push_back(h->prefix);
+    echo.push_back(*h);
+  }
+  for (const auto& p : e->off_link_prefixes) {
+    if (std::find(off.begin(), off.end(), p) == off.end()) dataplane_.push_back(mag_op::RouteRemove{e->link, p});
+  }
+  for (const auto& p : off) {
+    if (std::find(e->off_link_prefixes.begin(), e->off_link_prefixes.end(), p) == e->off_link_prefixes.end()) {
+      dataplane_.push_back(mag_op::RouteAdd{e->link, p, false});
+    }
+  }
+  e->off_link_prefixes = off;
+  e->flows.clear();
+  for (const auto* f : wire::find_options<wire::FlowIdOption>(m)) e->flows.push_back(*f);
+  std::string list;
+  for (const auto& p : off) list += (list.empty() ? "" : ",") + p.to_string();
+  event(EventKind::kFlowMoved, e, 0, fmt::format("off-link prefixes [{}], {} flow(s)", list, e->flows.size()));
+  reply(wire::NotificationAckStatus::kSuccess, std::move(echo));
+}
+
 void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m) {
   const auto& ba = std::get<wire::BindingAck>(m.body);
   std::vector<wire::Ipv6Prefix> prefixes;
@@ -230,6 +296,8 @@ void MagEngine::withdraw(BindingUpdateListEntry& e) {
   if (e.state == BuleState::kRegistered || e.state == BuleState::kRefreshing) {
     dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, {}, 0});
     for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    for (const auto& p : e.off_link_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    e.off_link_prefixes.clear();
     if (tunnel_users_ > 0 && --tunnel_users_ == 0) dataplane_.push_back(mag_op::TunnelRemove{config_.lmaa});
   }
   timers_.cancel({TimerKind::kRefresh, e.link});

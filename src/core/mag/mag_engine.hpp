@@ -68,7 +68,9 @@ struct MagCounters {
   std::uint64_t pba_ignored = 0;
   std::uint64_t malformed = 0;
   std::uint64_t unexpected = 0;
-  std::uint64_t unanswered = 0;  // registrations that reached report_after_transmissions
+  std::uint64_t unanswered = 0;
+  std::uint64_t fmi_received = 0;
+  std::uint64_t fma_failures_sent = 0;  // registrations that reached report_after_transmissions
 };
 
 class MagEngine {
@@ -103,6 +105,7 @@ class MagEngine {
   void send_pbu(const Now& now, BindingUpdateListEntry& e, wire::HandoffIndicator hi, bool deregistration,
                 bool retransmission);
   void on_pba(const Now& now, const wire::Message& m);
+  void on_upn(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Message& m);
   void registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m);
   void remove(LinkId link, EventKind why, const std::string& detail);
   void withdraw(BindingUpdateListEntry& e);

@@ -1,0 +1,251 @@
+// Flow mobility at the LMA (seed 001 / RFC 7864): the flow mobility cache, moves with shared
+// prefixes (no signaling) and with different prefixes (FMI/FMA), failure and rollback.
+#include <gtest/gtest.h>
+
+#include "core/lma/flow_mobility_cache.hpp"
+#include "lma_fixture.hpp"
+
+namespace pmipx::core {
+namespace {
+using namespace test;
+using wire::BaStatus;
+using wire::HandoffIndicator;
+
+const MnId kMn = MnId::nai("mn1@example.com");
+
+wire::TrafficSelector to_prefix_port(const wire::Ipv6Address& dst, std::uint16_t port) {
+  wire::Ipv6TrafficSelector ts;
+  ts.dst = wire::Bound<wire::Ipv6Address>{dst, std::nullopt};
+  ts.dst_port = wire::Bound<std::uint16_t>{port, std::nullopt};
+  ts.next_header = wire::Bound<std::uint8_t>{6, std::nullopt};
+  return ts;
+}
+
+wire::Ipv6Address host_in(const wire::Ipv6Prefix& p, std::uint8_t last) {
+  auto a = p.address;
+  a.octets[15] = last;
+  return a;
+}
+
+TEST(FlowMobilityCache, KeepsFlowsInPriorityOrderWithUniqueFidAndPriority) {
+  FlowMobilityCache fmc;
+  EXPECT_FALSE(fmc.upsert(kMn, FlowEntry{2, 20, {}, {1}, FlowAction::kForward}));
+  EXPECT_FALSE(fmc.upsert(kMn, FlowEntry{4, 10, {}, {1, 2}, FlowAction::kForward}));
+  auto flows = fmc.flows(kMn);
+  ASSERT_EQ(flows.size(), 2u);
+  EXPECT_EQ(flows[0]->fid, 4);  // FID-PRI 10 first
+  EXPECT_TRUE(fmc.upsert(kMn, FlowEntry{5, 10, {}, {1}, FlowAction::kForward}));  // priority taken
+  EXPECT_TRUE(fmc.upsert(kMn, FlowEntry{0, 30, {}, {1}, FlowAction::kForward}));  // FID 0
+  EXPECT_TRUE(fmc.upsert(kMn, FlowEntry{6, 30, {}, {}, FlowAction::kForward}));   // nowhere to go
+  EXPECT_FALSE(fmc.upsert(kMn, FlowEntry{7, 30, {}, {}, FlowAction::kDrop}));
+  EXPECT_FALSE(fmc.upsert(kMn, FlowEntry{2, 40, {}, {2}, FlowAction::kForward}));  // replace
+  EXPECT_EQ(fmc.find(kMn, 2)->priority, 40);
+  EXPECT_EQ(fmc.size(), 3u);
+  EXPECT_TRUE(fmc.remove(kMn, 2));
+  EXPECT_FALSE(fmc.remove(kMn, 2));
+}
+
+class FlowMobility : public LmaFixture {
+ protected:
+  // Seed 001 §3.2.1: if1 via MAG1, then if2 via MAG2 with HI 6 sharing the prefix.
+  wire::Ipv6Prefix attach_shared() {
+    PbuSpec if1;
+    if1.lli = wire::Bytes{2, 0, 0, 0, 0, 1};
+    auto a = pba(kMag1, if1);
+    PbuSpec if2;
+    if2.lli = wire::Bytes{2, 0, 0, 0, 0, 2};
+    if2.att = wire::AccessTech::kEutran;
+    if2.hnps = prefixes(a);
+    if2.hi = HandoffIndicator::kNewInterfaceSharingPrefixes;
+    advance(milliseconds(10));
+    pba(kMag2, if2);
+    ops();
+    return prefixes(a)[0];
+  }
+  // Seed 001 §3.2.2: two interfaces, each with its own prefix.
+  std::pair<wire::Ipv6Prefix, wire::Ipv6Prefix> attach_different() {
+    PbuSpec if1;
+    if1.lli = wire::Bytes{2, 0, 0, 0, 0, 1};
+    auto a = pba(kMag1, if1);
+    PbuSpec if2;
+    if2.lli = wire::Bytes{2, 0, 0, 0, 0, 2};
+    if2.att = wire::AccessTech::kEutran;
+    advance(milliseconds(10));
+    auto b = pba(kMag2, if2);
+    ops();
+    return {prefixes(a)[0], prefixes(b)[0]};
+  }
+  std::vector<Event> events() {
+    std::vector<Event> out;
+    while (auto e = engine_->poll_event()) out.push_back(*e);
+    return out;
+  }
+};
+
+TEST_F(FlowMobility, SharedPrefixMoveNeedsNoSignalingAndMatchesFigure3) {
+  auto pref = attach_shared();
+  // Flow X via mag1 (BID 1), flow Y via mag2 (BID 2).
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, to_prefix_port(host_in(pref, 1), 80), {1}, FlowAction::kForward}));
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{2, 20, to_prefix_port(host_in(pref, 1), 443), {2}, FlowAction::kForward}));
+  ops();
+  // Move Y to mag1: a local decision.
+  ASSERT_FALSE(engine_->move_flow(now(), kMn, 2, 1));
+  EXPECT_TRUE(drain().empty());
+  auto o = ops();
+  ASSERT_EQ(o.size(), 1u);
+  const auto& rule = std::get<lma_op::FlowRuleSet>(o[0]);
+  EXPECT_EQ(rule.fid, 2);
+  EXPECT_EQ(rule.entries, std::vector<EntryId>{entries_of("mn1@example.com")[0]->id});
+
+  // Binding cache (Figure 3, upper table): two entries of MN1 sharing the HNP.
+  auto es = entries_of("mn1@example.com");
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(es[0]->bid, 1);
+  EXPECT_EQ(es[0]->att, wire::AccessTech::kWlan);
+  EXPECT_EQ(es[0]->proxy_coa, kMag1);
+  EXPECT_EQ(es[1]->bid, 2);
+  EXPECT_EQ(es[1]->att, wire::AccessTech::kEutran);
+  EXPECT_EQ(es[1]->proxy_coa, kMag2);
+  EXPECT_EQ(es[0]->prefixes, es[1]->prefixes);
+  // Flow mobility cache (Figure 3, lower table): both flows now via BID 1, active.
+  auto flows = engine_->flows().flows(kMn);
+  ASSERT_EQ(flows.size(), 2u);
+  EXPECT_EQ(flows[0]->bids, std::vector<std::uint16_t>{1});
+  EXPECT_EQ(flows[1]->bids, std::vector<std::uint16_t>{1});
+  EXPECT_TRUE(engine_->flows().active(kMn, *flows[1], cache()));
+}
+
+TEST_F(FlowMobility, DifferentPrefixMoveSendsFmiAndAppliesOnlyOnFma) {
+  auto [pref1, pref2] = attach_different();
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, to_prefix_port(host_in(pref1, 1), 80), {1}, FlowAction::kForward}));
+  ops();
+  ASSERT_FALSE(engine_->move_flow(now(), kMn, 1, 2));
+  auto t = drain();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].dst, kMag2);
+  const auto& fmi = t[0].message;
+  const auto& upn = std::get<wire::UpdateNotification>(fmi.body);
+  EXPECT_EQ(upn.reason, wire::NotificationReason::kFlowMobility);
+  EXPECT_TRUE(upn.ack_requested);
+  EXPECT_FALSE(upn.retransmission);
+  // MN-ID first, then HNP with L = 1, then the flow (§4.2, §3.4).
+  ASSERT_GE(fmi.options.size(), 3u);
+  EXPECT_EQ(std::get<wire::MnIdOption>(fmi.options[0]).identifier, "mn1@example.com");
+  EXPECT_EQ(std::get<wire::HnpOption>(fmi.options[1]), (wire::HnpOption{true, pref1}));
+  const auto& fid = std::get<wire::FlowIdOption>(fmi.options[2]);
+  EXPECT_EQ(fid.fid, 1);
+  EXPECT_EQ(fid.bid_refs, std::vector<std::uint16_t>{2});
+  EXPECT_TRUE(wire::encode_message(fmi).ok());
+  // Nothing moves before the FMA.
+  EXPECT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{1});
+  EXPECT_TRUE(ops().empty());
+  EXPECT_TRUE(engine_->flow_move_pending(kMn));
+  EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{3, 30, {}, {1}, FlowAction::kForward}));  // one at a time
+
+  engine_->handle_message(now(), kMag2, kLmaa,
+                          wire::Message{wire::UpdateNotificationAck{upn.sequence, wire::NotificationAckStatus::kSuccess},
+                                        {fmi.options[0], fmi.options[1]}});
+  EXPECT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{2});
+  EXPECT_EQ(entries_of("mn1@example.com")[1]->off_link_prefixes, std::vector<wire::Ipv6Prefix>{pref1});
+  auto o = ops();
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(std::get<lma_op::FlowRuleSet>(o[0]).entries, std::vector<EntryId>{entries_of("mn1@example.com")[1]->id});
+  EXPECT_FALSE(engine_->flow_move_pending(kMn));
+  EXPECT_EQ(engine_->counters().flow_moves, 2u);  // the initial placement and the move
+
+  // A second flow to pref1 via mag2 needs no new FMI: the prefix is already routed there.
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{2, 20, to_prefix_port(host_in(pref1, 2), 22), {2}, FlowAction::kForward}));
+  EXPECT_TRUE(drain().empty());
+}
+
+TEST_F(FlowMobility, FmaMnNotAttachedRollsBackAndIsReported) {
+  auto [pref1, pref2] = attach_different();
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, to_prefix_port(host_in(pref1, 1), 80), {1}, FlowAction::kForward}));
+  events();
+  ASSERT_FALSE(engine_->move_flow(now(), kMn, 1, 2));
+  auto t = drain();
+  auto seq = std::get<wire::UpdateNotification>(t.at(0).message.body).sequence;
+  engine_->handle_message(now(), kMag2, kLmaa,
+                          wire::Message{wire::UpdateNotificationAck{seq, wire::NotificationAckStatus::kMnNotAttached},
+                                        {wire::MnIdOption{wire::MnIdSubtype::kNai, "mn1@example.com"}}});
+  EXPECT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{1});
+  EXPECT_TRUE(entries_of("mn1@example.com")[1]->off_link_prefixes.empty());
+  EXPECT_EQ(engine_->counters().flow_moves_failed, 1u);
+  auto ev = events();
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().kind, EventKind::kFlowMoveFailed);
+  EXPECT_EQ(ev.back().status, 132u);
+  EXPECT_FALSE(engine_->flow_move_pending(kMn));
+}
+
+TEST_F(FlowMobility, UnansweredFmiIsRetransmittedWithDFlagThenRolledBack) {
+  auto [pref1, pref2] = attach_different();
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, to_prefix_port(host_in(pref1, 1), 80), {1}, FlowAction::kForward}));
+  ASSERT_FALSE(engine_->move_flow(now(), kMn, 1, 2));
+  auto first = drain().at(0).message;
+  advance(milliseconds(1000));
+  auto again = drain();
+  ASSERT_EQ(again.size(), 1u);
+  const auto& u1 = std::get<wire::UpdateNotification>(first.body);
+  const auto& u2 = std::get<wire::UpdateNotification>(again[0].message.body);
+  EXPECT_EQ(u2.sequence, u1.sequence);  // same sequence number
+  EXPECT_TRUE(u2.retransmission);       // D set
+  EXPECT_EQ(again[0].message.options, first.options);
+  advance(milliseconds(1000));
+  EXPECT_EQ(drain().size(), 1u);
+  advance(milliseconds(1000));
+  EXPECT_TRUE(drain().empty());
+  EXPECT_EQ(engine_->counters().fmi_retransmitted, 2u);
+  EXPECT_EQ(engine_->counters().flow_moves_failed, 1u);
+  EXPECT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{1});
+  // A late FMA changes nothing.
+  engine_->handle_message(now(), kMag2, kLmaa, wire::Message{wire::UpdateNotificationAck{u1.sequence, {}}, {}});
+  EXPECT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{1});
+}
+
+TEST_F(FlowMobility, FlowBecomesInactiveOnlyWhenAllItsBidsAreGone) {
+  auto pref = attach_shared();
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{4, 20, to_prefix_port(host_in(pref, 1), 53), {1, 2}, FlowAction::kForward}));
+  ops();
+  // if2 de-registers and is deleted after MinDelayBeforeBCEDelete.
+  PbuSpec d;
+  d.lli = wire::Bytes{2, 0, 0, 0, 0, 2};
+  d.att = wire::AccessTech::kEutran;
+  d.hnps = {pref};
+  d.hi = HandoffIndicator::kNewInterfaceSharingPrefixes;
+  d.lifetime_units = 0;
+  advance(milliseconds(10));
+  pba(kMag2, d);
+  advance(seconds(11));
+  const auto* f = engine_->flows().find(kMn, 4);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(engine_->flows().active(kMn, *f, cache()));
+  bool narrowed = false;
+  for (const auto& o : ops()) {
+    if (const auto* r = std::get_if<lma_op::FlowRuleSet>(&o)) narrowed = r->entries.size() == 1;
+  }
+  EXPECT_TRUE(narrowed);
+  // if1 expires too: the flow stays in the cache, inactive, and its rule goes.
+  advance(seconds(3600));
+  ASSERT_NE(engine_->flows().find(kMn, 4), nullptr);
+  EXPECT_FALSE(engine_->flows().active(kMn, *engine_->flows().find(kMn, 4), cache()));
+  bool removed = false;
+  for (const auto& o : ops()) removed = removed || std::holds_alternative<lma_op::FlowRuleRemove>(o);
+  EXPECT_TRUE(removed);
+}
+
+TEST_F(FlowMobility, CommandsRefuseWhatTheyCannotDo) {
+  EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, {}, {1}, FlowAction::kForward}));  // no binding
+  attach_shared();
+  EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, {}, {9}, FlowAction::kForward}));  // BID 9
+  EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{0, 10, {}, {1}, FlowAction::kForward}));  // FID 0
+  EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, wire::RawTrafficSelector{251, {}}, {1}, FlowAction::kForward}));
+  EXPECT_TRUE(engine_->move_flow(now(), kMn, 7, 1));  // no such flow
+  EXPECT_TRUE(engine_->remove_flow(kMn, 7));
+  EXPECT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, {}, {1}, FlowAction::kForward}));
+  EXPECT_FALSE(engine_->remove_flow(kMn, 1));
+  EXPECT_EQ(engine_->flows().size(), 0u);
+}
+
+}  // namespace
+}  // namespace pmipx::core
