@@ -26,6 +26,7 @@ struct PbuSpec {
   bool with_mn_id = true, with_hi = true, with_att = true, with_lla = true;
   std::uint8_t ifp = 0;
   bool primary = false;
+  bool muho = false;  // seed 002: add an empty MuHo option
 };
 
 class LmaFixture : public ::testing::Test {
@@ -53,6 +54,10 @@ class LmaFixture : public ::testing::Test {
     mn2.id = MnId::nai("mn2@example.com");
     mn2.static_prefixes = {p6("2001:db8:2:1::/64"), p6("2001:db8:2:2::/64")};
     p.add_mn(mn2);
+    MnProfile multi;
+    multi.id = MnId::nai("muho@example.com");
+    multi.features.muho = true;
+    p.add_mn(multi);
     MnProfile off;
     off.id = MnId::nai("off@example.com");
     off.proxy_enabled = false;
@@ -85,6 +90,7 @@ class LmaFixture : public ::testing::Test {
     if (s.with_timestamp) m.options.push_back(wire::TimestampOption{s.timestamp.value_or(to_timestamp(now_.wall))});
     if (s.lli) m.options.push_back(wire::MnLinkLayerIdOption{s.ifp, s.primary, *s.lli});
     if (s.with_lla) m.options.push_back(wire::LinkLocalAddressOption{});
+    if (s.muho) m.options.push_back(wire::MuhoOption{});
     return m;
   }
 

@@ -44,6 +44,7 @@ struct BindingCacheEntry {
   // Other entries' prefixes this entry's MAG routes off-link for moved flows (seed 001
   // §3.2.2), as last acknowledged by an FMA.
   std::vector<wire::Ipv6Prefix> off_link_prefixes;
+  bool muho = false;  // seed 002: its MAG asked for the prefixes of the MN's other entries
   wire::Lifetime lifetime;
   Instant registered{};
   Instant expires{};

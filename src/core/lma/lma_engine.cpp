@@ -391,6 +391,7 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
     for (int i = 0; i < 7; ++i) o[static_cast<std::size_t>(15 - i)] = static_cast<std::uint8_t>(entry.id >> (8 * i));
   }
   grant(now, v, entry);
+  entry.muho = v.profile->features.muho && wire::find_option<wire::MuhoOption>(*v.message) != nullptr;
   for (const auto& p : reserved) event(EventKind::kPrefixAllocated, &v.mn, entry.id, 0, p.to_string());
   tunnel_ref(entry.proxy_coa);
   for (const auto& p : entry.prefixes) {
@@ -400,6 +401,7 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
         fmt::format("bid={} proxy-coa={} hi={}", entry.bid, entry.proxy_coa.to_string(),
                     static_cast<int>(v.handoff())));
   send_pba(now, v, BaStatus::kAccepted, &entry);
+  notify_muho_peers(entry);
 }
 
 // §7.6 (same proxy-CoA) and §7.7 (handoff to a new proxy-CoA); also revives an entry in
@@ -497,7 +499,9 @@ void LmaEngine::delete_entry(EntryId id, EventKind why) {
   auto prefixes = e->prefixes;
   auto coa = e->proxy_coa;
   auto bid = e->bid;
+  BindingCacheEntry gone = *e;
   cache_.erase(id);
+  notify_muho_peers(gone);
   tunnel_unref(coa);
   // Flows through this entry lose it; one with no live BID left turns inactive (seed 001 §5.2).
   for (const auto* f : flows_.flows(mn)) {
@@ -610,6 +614,13 @@ void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, cons
   }
   if (v.lli) opts.push_back(*v.lli);
   if (v.lla) opts.push_back(wire::LinkLocalAddressOption{ok && e ? e->mag_link_local : v.lla->address});
+  if (ok && e && e->muho) {
+    // Seed 002 §5.2.2: one MuHo option per prefix of the MN's other interfaces, or one
+    // empty option when there is none.
+    auto others = other_prefixes(*e);
+    if (others.empty()) opts.push_back(wire::MuhoOption{});
+    for (const auto& p : others) opts.push_back(wire::MuhoOption{p});
+  }
   transmits_.push_back(Transmit{v.dst, v.src, wire::Message{ba, std::move(opts)}});
 }
 
@@ -766,8 +777,8 @@ void LmaEngine::on_upa(const wire::Ipv6Address& src, const wire::Message& m) {
       return;
     }
   }
-  ++counters_.unexpected;
-  event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("UPA seq {} answers no FMI", upa.sequence));
+  // Acknowledgements of MuHo updates (not tracked) and late FMAs end here.
+  event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("UPA seq {} answers no pending FMI", upa.sequence));
 }
 
 void LmaEngine::finish_move(std::uint64_t id, bool ok, std::uint32_t status, const std::string& why) {
@@ -782,6 +793,38 @@ void LmaEngine::finish_move(std::uint64_t id, bool ok, std::uint32_t status, con
     event(EventKind::kFlowMoveFailed, &it->second.mn, 0, status, fmt::format("fid={}: {}", it->second.flow.fid, why));
   }
   moves_.erase(it);
+}
+
+// ---- multihoming (seed 002) ---------------------------------------------------------------
+
+std::vector<wire::Ipv6Prefix> LmaEngine::other_prefixes(const BindingCacheEntry& e) const {
+  std::set<wire::Ipv6Prefix> out;
+  for (EntryId id : cache_.by_mn(e.mn_id)) {
+    const auto* o = cache_.find(id);
+    if (id == e.id || o->state != BceState::kActive) continue;
+    for (const auto& p : o->prefixes) {
+      if (std::find(e.prefixes.begin(), e.prefixes.end(), p) == e.prefixes.end()) out.insert(p);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+// Seed 002 §5.2.3 leaves open how the previous MAGs learn a new prefix set; pmipx sends each
+// MuHo entry's MAG an Update Notification (RFC 7077, reason UPDATE-SESSION-PARAMETERS, A=1)
+// carrying the MN-ID and the complete MuHo list for that entry, as the PBA would have.
+void LmaEngine::notify_muho_peers(const BindingCacheEntry& changed) {
+  for (EntryId id : cache_.by_mn(changed.mn_id)) {
+    const auto* e = cache_.find(id);
+    if (id == changed.id || !e->muho || e->state != BceState::kActive) continue;
+    wire::Message upn{wire::UpdateNotification{upn_sequence_++, wire::NotificationReason::kUpdateSessionParameters,
+                                               true, false},
+                      {e->mn_id.to_option()}};
+    auto others = other_prefixes(*e);
+    if (others.empty()) upn.options.push_back(wire::MuhoOption{});
+    for (const auto& p : others) upn.options.push_back(wire::MuhoOption{p});
+    transmits_.push_back(Transmit{config_.address, e->proxy_coa, std::move(upn)});
+    ++counters_.muho_updates_sent;
+  }
 }
 
 }  // namespace pmipx::core

@@ -83,6 +83,7 @@ struct LmaCounters {
   std::uint64_t flow_moves_failed = 0;   // FMA failure or no FMA
   std::uint64_t fmi_sent = 0;
   std::uint64_t fmi_retransmitted = 0;
+  std::uint64_t muho_updates_sent = 0;
   std::map<std::uint8_t, std::uint64_t> rejects_by_status;
 };
 
@@ -171,6 +172,8 @@ class LmaEngine {
   void event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status, std::string detail);
   void resume_pending_for(const Now& now, EntryId deregistered);
   void on_upa(const wire::Ipv6Address& src, const wire::Message& m);
+  std::vector<wire::Ipv6Prefix> other_prefixes(const BindingCacheEntry& e) const;
+  void notify_muho_peers(const BindingCacheEntry& changed);
   void apply_flow(const MnId& mn, const FlowEntry& flow);
   void push_flow_rule(const MnId& mn, const FlowEntry& flow);
   void finish_move(std::uint64_t id, bool ok, std::uint32_t status, const std::string& why);

@@ -40,6 +40,8 @@ struct BindingUpdateListEntry {
   // routed, never advertised (seed 001 §4.1).
   std::vector<wire::Ipv6Prefix> off_link_prefixes;
   std::vector<wire::FlowIdOption> flows;    // flow-level information from the last FMI
+  bool muho = false;                        // seed 002: ask for the MN's other prefixes
+  std::vector<wire::Ipv6Prefix> muho_prefixes;  // other interfaces' prefixes, routed here
   std::uint8_t ifp = 0;
   bool primary = false;
   wire::Ipv6Address mag_link_local;

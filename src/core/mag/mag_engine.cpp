@@ -42,6 +42,7 @@ void MagEngine::attach(const Now& now, const Attachment& a) {
   e.requested = a.prefixes;
   e.ifp = a.ifp;
   e.primary = a.primary;
+  e.muho = a.muho;
   auto& entry = bul_.add(std::move(e));
   event(EventKind::kMnAttached, &entry, 0, fmt::format("link {}", a.link));
   send_pbu(now, entry, a.hi, false, false);
@@ -86,6 +87,7 @@ void MagEngine::send_pbu(const Now& now, BindingUpdateListEntry& e, HandoffIndic
   if (config_.timestamps) m.options.push_back(wire::TimestampOption{to_timestamp(now.wall)});
   if (!e.mn_ll_id.empty()) m.options.push_back(wire::MnLinkLayerIdOption{e.ifp, e.primary, e.mn_ll_id});
   if (!config_.fixed_link_local) m.options.push_back(wire::LinkLocalAddressOption{e.mag_link_local});
+  if (e.muho && !deregistration) m.options.push_back(wire::MuhoOption{});  // empty: "send me the others"
   transmits_.push_back(Transmit{config_.proxy_coa, config_.lmaa, std::move(m)});
   ++counters_.pbu_sent;
   if (e.transmissions > 0) {
@@ -217,6 +219,15 @@ void MagEngine::on_upn(const Now& now, const wire::Ipv6Address& src, const wire:
     for (auto& o : extra) upa.options.push_back(std::move(o));
     transmits_.push_back(Transmit{dst, src, std::move(upa)});
   };
+  if (upn.reason == wire::NotificationReason::kUpdateSessionParameters && id &&
+      !wire::find_options<wire::MuhoOption>(m).empty()) {
+    auto* e = bul_.by_mn(MnId::from_option(*id));
+    if (e && e->muho && (e->state == BuleState::kRegistered || e->state == BuleState::kRefreshing)) {
+      set_muho_prefixes(*e, m);
+      reply(wire::NotificationAckStatus::kSuccess, {});
+      return;
+    }
+  }
   if (upn.reason != wire::NotificationReason::kFlowMobility) {
     if (upn.reason == wire::NotificationReason::kForceReregistration && id) {
       if (auto* e = bul_.by_mn(MnId::from_option(*id)); e && e->state == BuleState::kRegistered) {
@@ -260,6 +271,25 @@ void MagEngine::on_upn(const Now& now, const wire::Ipv6Address& src, const wire:
   reply(wire::NotificationAckStatus::kSuccess, std::move(echo));
 }
 
+// Seed 002 §5.2.1: the MuHo prefixes of a PBA (or of a later update) are the MN's other
+// interfaces' prefixes; they are routed to this link so the weak-host MN accepts them here,
+// and never advertised.
+void MagEngine::set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message& m) {
+  std::vector<wire::Ipv6Prefix> now_set;
+  for (const auto* o : wire::find_options<wire::MuhoOption>(m)) {
+    if (!o->prefix.address.is_zero()) now_set.push_back(o->prefix);
+  }
+  for (const auto& p : e.muho_prefixes) {
+    if (std::find(now_set.begin(), now_set.end(), p) == now_set.end()) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+  }
+  for (const auto& p : now_set) {
+    if (std::find(e.muho_prefixes.begin(), e.muho_prefixes.end(), p) == e.muho_prefixes.end()) {
+      dataplane_.push_back(mag_op::RouteAdd{e.link, p, false});
+    }
+  }
+  e.muho_prefixes = std::move(now_set);
+}
+
 void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m) {
   const auto& ba = std::get<wire::BindingAck>(m.body);
   std::vector<wire::Ipv6Prefix> prefixes;
@@ -277,6 +307,7 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
     for (const auto& p : prefixes) dataplane_.push_back(mag_op::RouteAdd{e.link, p, true});
     e.prefixes = prefixes;
   }
+  if (e.muho) set_muho_prefixes(e, m);
   e.granted = ba.lifetime;
   e.state = BuleState::kRegistered;
   e.expires = now.mono + seconds(ba.lifetime.seconds());
@@ -298,6 +329,8 @@ void MagEngine::withdraw(BindingUpdateListEntry& e) {
     for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
     for (const auto& p : e.off_link_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
     e.off_link_prefixes.clear();
+    for (const auto& p : e.muho_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    e.muho_prefixes.clear();
     if (tunnel_users_ > 0 && --tunnel_users_ == 0) dataplane_.push_back(mag_op::TunnelRemove{config_.lmaa});
   }
   timers_.cancel({TimerKind::kRefresh, e.link});

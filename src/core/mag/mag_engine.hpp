@@ -41,6 +41,7 @@ struct Attachment {
   std::vector<wire::Ipv6Prefix> prefixes;  // HNPs to request; empty: let the LMA assign
   std::uint8_t ifp = 0;
   bool primary = false;
+  bool muho = false;  // the MN is multihoming-capable (seed 002): request its other prefixes
 };
 
 namespace mag_op {
@@ -109,6 +110,7 @@ class MagEngine {
   void registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m);
   void remove(LinkId link, EventKind why, const std::string& detail);
   void withdraw(BindingUpdateListEntry& e);
+  void set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message& m);
   void event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail);
 
   MagConfig config_;
