@@ -2,35 +2,18 @@
 // loss and retransmission. Each reads as the message chart it replays.
 #include <gtest/gtest.h>
 
-#include "sim_lab.hpp"
+#include "scenario.hpp"
 
 namespace pmipx::sim {
 namespace {
 
-wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
-wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
-using Chart = std::vector<std::string>;
-
-const wire::Ipv6Address kLmaa = a6("2001:db8:b::1");
-const wire::Ipv6Address kMag1 = a6("2001:db8:a::1");
-const wire::Ipv6Address kMag2 = a6("2001:db8:a::2");
-const MnId kMn = MnId::nai("mn1@example.com");
+using namespace scenario;
 
 class Rfc5213 : public ::testing::Test {
  protected:
-  static PolicyStore policy() {
-    PolicyStore p(PrefixPool::create(p6("2001:db8:1::/48"), 64));
-    p.authorize_mag(kMag1);
-    p.authorize_mag(kMag2);
-    MnProfile mn;
-    mn.id = kMn;
-    mn.features.shared_prefixes = true;
-    p.add_mn(mn);
-    return p;
-  }
+  static PolicyStore policy() { return two_mag_policy(MnFeatures{true, false, false, false}); }
   static LmaConfig lma_config() {
-    LmaConfig c;
-    c.address = kLmaa;
+    LmaConfig c = scenario::lma_config();
     c.max_lifetime_s = 40;
     return c;
   }

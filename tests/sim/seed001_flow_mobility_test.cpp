@@ -1,33 +1,17 @@
 // Seed 001 (RFC 7864) message charts over the simulated network.
 #include <gtest/gtest.h>
 
-#include "sim_lab.hpp"
+#include "scenario.hpp"
 
 namespace pmipx::sim {
 namespace {
 
-wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
-wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
-using Chart = std::vector<std::string>;
-
-const wire::Ipv6Address kLmaa = a6("2001:db8:b::1");
-const wire::Ipv6Address kMag1 = a6("2001:db8:a::1");
-const wire::Ipv6Address kMag2 = a6("2001:db8:a::2");
-const MnId kMn = MnId::nai("mn1@example.com");
+using namespace scenario;
 
 class Seed001 : public ::testing::Test {
  protected:
   void SetUp() override {
-    PolicyStore p(PrefixPool::create(p6("2001:db8:1::/48"), 64));
-    p.authorize_mag(kMag1);
-    p.authorize_mag(kMag2);
-    MnProfile mn;
-    mn.id = kMn;
-    mn.features.shared_prefixes = true;
-    p.add_mn(mn);
-    LmaConfig c;
-    c.address = kLmaa;
-    lab_ = std::make_unique<SimLab>(c, std::move(p), 3);
+    lab_ = std::make_unique<SimLab>(lma_config(), two_mag_policy(MnFeatures{true, false, false, false}), 3);
     mag1_ = lab_->add_mag(kMag1);
     mag2_ = lab_->add_mag(kMag2);
   }

@@ -1,31 +1,15 @@
 // Seed 002 (PMIPv6 multihoming) over the simulated network: the MuHo exchange of §5.2.
 #include <gtest/gtest.h>
 
-#include "sim_lab.hpp"
+#include "scenario.hpp"
 
 namespace pmipx::sim {
 namespace {
 
-wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
-wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
-using Chart = std::vector<std::string>;
-
-const wire::Ipv6Address kLmaa = a6("2001:db8:b::1");
-const wire::Ipv6Address kMag1 = a6("2001:db8:a::1");
-const wire::Ipv6Address kMag2 = a6("2001:db8:a::2");
-const MnId kMn = MnId::nai("mn1@example.com");
+using namespace scenario;
 
 TEST(Seed002, MuhoPrefixesAreRoutedAtEveryMagAndNeverAdvertised) {
-  PolicyStore p(PrefixPool::create(p6("2001:db8:1::/48"), 64));
-  p.authorize_mag(kMag1);
-  p.authorize_mag(kMag2);
-  MnProfile mn;
-  mn.id = kMn;
-  mn.features.muho = true;
-  p.add_mn(mn);
-  LmaConfig c;
-  c.address = kLmaa;
-  SimLab lab(c, std::move(p), 5);
+  SimLab lab(lma_config(), two_mag_policy(MnFeatures{false, true, false, false}), 5);
   auto mag1 = lab.add_mag(kMag1);
   auto mag2 = lab.add_mag(kMag2);
   Attachment if1{1, kMn, {2, 0, 0, 0, 0, 1}, wire::AccessTech::kWlan, wire::HandoffIndicator::kNewInterface, {}, 0, false, true};
