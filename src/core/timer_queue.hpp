@@ -27,12 +27,6 @@ class TimerQueue {
     by_time_.erase({it->second, key});
     by_key_.erase(it);
   }
-  bool armed(const Key& key) const { return by_key_.count(key) != 0; }
-  std::optional<Instant> deadline(const Key& key) const {
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) return std::nullopt;
-    return it->second;
-  }
   std::optional<Instant> next() const {
     if (by_time_.empty()) return std::nullopt;
     return by_time_.begin()->first;

@@ -24,8 +24,6 @@ bool FlowMobilityCache::remove(const MnId& mn, std::uint16_t fid) {
   return true;
 }
 
-void FlowMobilityCache::remove_all(const MnId& mn) { by_mn_.erase(mn); }
-
 const FlowEntry* FlowMobilityCache::find(const MnId& mn, std::uint16_t fid) const {
   auto it = by_mn_.find(mn);
   if (it == by_mn_.end()) return nullptr;

@@ -33,7 +33,6 @@ class FlowMobilityCache {
   // another flow of the MN already uses, or a forward flow without BIDs.
   std::optional<std::string> upsert(const MnId& mn, FlowEntry f);
   bool remove(const MnId& mn, std::uint16_t fid);
-  void remove_all(const MnId& mn);
 
   const FlowEntry* find(const MnId& mn, std::uint16_t fid) const;
   // The MN's flows in FID-PRI order.

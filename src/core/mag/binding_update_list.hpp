@@ -26,8 +26,6 @@ enum class BuleState : std::uint8_t {
   kRejected,        // PBA >= 128: nothing advertised, no retries until a new attach
 };
 
-const char* to_string(BuleState s);
-
 struct BindingUpdateListEntry {
   LinkId link = 0;
   MnId mn_id;

@@ -9,17 +9,6 @@ namespace pmipx::core {
 using wire::BaStatus;
 using wire::HandoffIndicator;
 
-const char* to_string(BuleState s) {
-  switch (s) {
-    case BuleState::kWaitPba: return "wait-pba";
-    case BuleState::kRegistered: return "registered";
-    case BuleState::kRefreshing: return "refreshing";
-    case BuleState::kDeregistering: return "deregistering";
-    case BuleState::kRejected: return "rejected";
-  }
-  return "?";
-}
-
 MagEngine::MagEngine(MagConfig config) : config_(std::move(config)) {}
 
 void MagEngine::event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail) {
