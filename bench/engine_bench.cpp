@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/lma/lma_engine.hpp"
+#include "core/mag/mag_engine.hpp"
 
 namespace {
 std::atomic<std::int64_t> g_live{0};
@@ -143,6 +144,44 @@ void BM_LmaRefresh(benchmark::State& state) {
   state.counters["bindings"] = static_cast<double>(b.lma->bindings().size());
 }
 BENCHMARK(BM_LmaRefresh)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
+
+// MAG attachments per second: attach -> PBU, then the LMA's PBA -> registered (tunnel, route,
+// RA operations). The LMA engine answers in the loop, so this is MAG + LMA work per MN.
+void BM_MagAttach(benchmark::State& state) {
+  auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    state.PauseTiming();
+    Bench b(n);
+    MagConfig mc;
+    mc.proxy_coa = kMag;
+    mc.lmaa = kLmaa;
+    MagEngine mag(mc);
+    state.ResumeTiming();
+    for (std::size_t i = 0; i < n; ++i) {
+      Attachment a;
+      a.link = static_cast<LinkId>(i + 1);
+      a.mn_id = MnId::nai("mn" + std::to_string(i) + "@bench.example");
+      a.att = wire::AccessTech::kWlan;
+      mag.attach(b.now, a);
+      while (auto t = mag.poll_transmit()) b.lma->handle_message(b.now, t->src, t->dst, t->message);
+      while (auto t = b.lma->poll_transmit()) mag.handle_message(b.now, t->src, t->dst, t->message);
+      while (mag.poll_dataplane()) {
+      }
+      while (mag.poll_event()) {
+      }
+      while (b.lma->poll_dataplane()) {
+      }
+      while (b.lma->poll_event()) {
+      }
+      b.tick();
+    }
+    state.PauseTiming();
+    if (mag.counters().pba_accepted != n) state.SkipWithError("an attachment did not register");
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_MagAttach)->Arg(10'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

@@ -55,8 +55,23 @@ struct BindingUpdateListEntry {
 
 class BindingUpdateList {
  public:
-  BindingUpdateListEntry& add(BindingUpdateListEntry e) { return entries_[e.link] = std::move(e); }
-  void erase(LinkId link) { entries_.erase(link); }
+  BindingUpdateListEntry& add(BindingUpdateListEntry e) {
+    erase(e.link);
+    by_mn_.emplace(e.mn_id, e.link);
+    return entries_[e.link] = std::move(e);
+  }
+  void erase(LinkId link) {
+    auto it = entries_.find(link);
+    if (it == entries_.end()) return;
+    auto [lo, hi] = by_mn_.equal_range(it->second.mn_id);
+    for (auto i = lo; i != hi; ++i) {
+      if (i->second == link) {
+        by_mn_.erase(i);
+        break;
+      }
+    }
+    entries_.erase(it);
+  }
   BindingUpdateListEntry* find(LinkId link) {
     auto it = entries_.find(link);
     return it == entries_.end() ? nullptr : &it->second;
@@ -67,15 +82,15 @@ class BindingUpdateList {
   }
   // The first entry of an MN (FMIs name the MN, not the link).
   BindingUpdateListEntry* by_mn(const MnId& mn) {
-    for (auto& [link, e] : entries_) {
-      if (e.mn_id == mn) return &e;
-    }
-    return nullptr;
+    auto it = by_mn_.find(mn);
+    return it == by_mn_.end() ? nullptr : find(it->second);
   }
   // The entry a PBA answers: same MN and the sequence number of its outstanding PBU.
   BindingUpdateListEntry* match(const MnId& mn, std::uint16_t sequence) {
-    for (auto& [link, e] : entries_) {
-      if (e.mn_id == mn && e.last_sequence == sequence) return &e;
+    auto [lo, hi] = by_mn_.equal_range(mn);
+    for (auto i = lo; i != hi; ++i) {
+      auto* e = find(i->second);
+      if (e->last_sequence == sequence) return e;
     }
     return nullptr;
   }
@@ -84,6 +99,7 @@ class BindingUpdateList {
 
  private:
   std::map<LinkId, BindingUpdateListEntry> entries_;
+  std::multimap<MnId, LinkId> by_mn_;  // PBAs and FMIs name the MN
 };
 
 }  // namespace pmipx::core
