@@ -2,6 +2,13 @@
 
 namespace pmipx::core {
 
+std::optional<Transmit> binding_error_for(const wire::WireError& e, const wire::Ipv6Address& src,
+                                          const wire::Ipv6Address& dst) {
+  if (e.code != wire::WireErrc::kUnknownMhType || src.is_multicast() || src.is_zero()) return std::nullopt;
+  return Transmit{dst, src,
+                  wire::Message{wire::BindingError{wire::BindingErrorStatus::kUnrecognizedMhType, {}}, {}}};
+}
+
 const char* to_string(EventKind kind) {
   switch (kind) {
     case EventKind::kMessageDropped: return "message-dropped";

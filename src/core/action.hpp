@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "wire/address.hpp"
+#include "wire/error.hpp"
 #include "wire/message.hpp"
 
 namespace pmipx::core {
@@ -53,6 +54,11 @@ struct Event {
 };
 
 const char* to_string(EventKind kind);
+
+// RFC 6275 §9.2: a message of unknown MH type is answered with Binding Error status 2, to a
+// unicast source only. Shared by every engine that receives datagrams.
+std::optional<Transmit> binding_error_for(const wire::WireError& e, const wire::Ipv6Address& src,
+                                          const wire::Ipv6Address& dst);
 
 // Engines queue their outputs; callers drain them one at a time.
 template <class T>

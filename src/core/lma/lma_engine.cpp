@@ -79,10 +79,8 @@ void LmaEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src,
     return;
   }
   const auto& e = d.error();
-  if (e.code == wire::WireErrc::kUnknownMhType && !src.is_multicast() && !src.is_zero()) {
-    // RFC 6275 §9.2: unknown MH type -> Binding Error status 2 to the (unicast) source.
-    transmits_.push_back(Transmit{
-        dst, src, wire::Message{wire::BindingError{wire::BindingErrorStatus::kUnrecognizedMhType, {}}, {}}});
+  if (auto be = binding_error_for(e, src, dst)) {
+    transmits_.push_back(std::move(*be));
     ++counters_.binding_errors_sent;
   }
   ++counters_.malformed;

@@ -91,10 +91,7 @@ void MagEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src, co
                                 wire::ByteView mh) {
   auto d = wire::decode_message(mh, config_.codec);
   if (!d) {
-    if (d.error().code == wire::WireErrc::kUnknownMhType && !src.is_multicast()) {
-      transmits_.push_back(Transmit{dst, src,
-                                    wire::Message{wire::BindingError{wire::BindingErrorStatus::kUnrecognizedMhType, {}}, {}}});
-    }
+    if (auto be = binding_error_for(d.error(), src, dst)) transmits_.push_back(std::move(*be));
     ++counters_.malformed;
     events_.push_back(Event{EventKind::kMessageDropped, {}, 0, 0,
                             fmt::format("from {}: {}", src.to_string(), d.error().describe())});
