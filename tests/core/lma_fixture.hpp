@@ -27,6 +27,8 @@ struct PbuSpec {
   std::uint8_t ifp = 0;
   bool primary = false;
   bool muho = false;  // seed 002: add an empty MuHo option
+  std::optional<wire::MagMultipathBindingOption> mmb;  // seed 004
+  std::optional<std::string> mag_id;                   // MAG Identifier (NAI)
 };
 
 class LmaFixture : public ::testing::Test {
@@ -58,6 +60,20 @@ class LmaFixture : public ::testing::Test {
     multi.id = MnId::nai("muho@example.com");
     multi.features.muho = true;
     p.add_mn(multi);
+    MnProfile prim;  // seed 003
+    prim.id = MnId::nai("prim@example.com");
+    prim.features.primary_hoa = true;
+    p.add_mn(prim);
+    MnProfile mp;  // seed 004: web (TCP 80) over label 1 (RED), falling back to label 2 (BLUE)
+    mp.id = MnId::nai("mp@example.com");
+    mp.features.multipath = true;
+    mp.multipath.distribution = Distribution::kPerPacket;
+    mp.multipath.weight_by_label = {{1, 3}, {2, 1}};
+    wire::Ipv6TrafficSelector web;
+    web.next_header = wire::Bound<std::uint8_t>{6, 6};
+    web.dst_port = wire::Bound<std::uint16_t>{80, 80};
+    mp.multipath.rules = {LabelRule{1, 10, web, {1, 2}}};
+    p.add_mn(mp);
     MnProfile off;
     off.id = MnId::nai("off@example.com");
     off.proxy_enabled = false;
@@ -91,6 +107,8 @@ class LmaFixture : public ::testing::Test {
     if (s.lli) m.options.push_back(wire::MnLinkLayerIdOption{s.ifp, s.primary, *s.lli});
     if (s.with_lla) m.options.push_back(wire::LinkLocalAddressOption{});
     if (s.muho) m.options.push_back(wire::MuhoOption{});
+    if (s.mmb) m.options.push_back(*s.mmb);
+    if (s.mag_id) m.options.push_back(wire::MagIdentifierOption{wire::MnIdSubtype::kNai, *s.mag_id});
     return m;
   }
 

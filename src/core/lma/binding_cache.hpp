@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/mn_id.hpp"
@@ -45,6 +46,16 @@ struct BindingCacheEntry {
   // §3.2.2), as last acknowledged by an FMA.
   std::vector<wire::Ipv6Prefix> off_link_prefixes;
   bool muho = false;  // seed 002: its MAG asked for the prefixes of the MN's other entries
+  // Seed 004 (RFC 8278): the entry is one WAN path of a MAG's multipath binding; its
+  // siblings from the same MAG share its prefixes.
+  struct MultipathPath {
+    std::string mag_id;
+    std::uint8_t bid = 0;  // the MAG's Binding-Id for the path, 1..254
+    wire::AccessTech if_att = wire::AccessTech::kReserved;
+    std::uint8_t label = 0;
+    bool operator==(const MultipathPath&) const = default;
+  };
+  std::optional<MultipathPath> path;
   wire::Lifetime lifetime;
   Instant registered{};
   Instant expires{};

@@ -22,6 +22,8 @@ struct LmaEngine::PbuView {
   const wire::TimestampOption* ts = nullptr;
   const wire::MnLinkLayerIdOption* lli = nullptr;
   const wire::LinkLocalAddressOption* lla = nullptr;
+  const wire::MagMultipathBindingOption* mmb = nullptr;
+  const wire::MagIdentifierOption* mag_id = nullptr;
   const MnProfile* profile = nullptr;
   MnId mn;
 
@@ -39,6 +41,8 @@ struct LmaEngine::PbuView {
     v.ts = wire::find_option<wire::TimestampOption>(m);
     v.lli = wire::find_option<wire::MnLinkLayerIdOption>(m);
     v.lla = wire::find_option<wire::LinkLocalAddressOption>(m);
+    v.mmb = wire::find_option<wire::MagMultipathBindingOption>(m);
+    v.mag_id = wire::find_option<wire::MagIdentifierOption>(m);
     // An Alternate Care-of Address option names the proxy-CoA (PROTOCOL.md §0.2).
     if (const auto* acoa = wire::find_option<wire::AlternateCoaOption>(m)) v.proxy_coa = acoa->address;
     if (v.mn_id) v.mn = MnId::from_option(*v.mn_id);
@@ -152,7 +156,13 @@ void LmaEngine::on_pbu(const Now& now, const wire::Ipv6Address& src, const wire:
   if (v.handoff() == HandoffIndicator::kNewInterfaceSharingPrefixes && !v.profile->features.shared_prefixes) {
     return reject(now, v, BaStatus::kNotAuthorizedForHnp);
   }
-  Decision d = lookup(v);                                                                 // 13
+  if (v.mmb) {
+    // RFC 8278 §4.4: a multipath request names its MAG; an MN not authorized for multipath
+    // gets 180 with both options echoed; O is never set in a de-registration (§4.1).
+    if (!v.mag_id || (v.mmb->overwrite && v.deregistration())) return reject(now, v, BaStatus::kReasonUnspecified);
+    if (!v.profile->features.multipath) return reject(now, v, BaStatus::kCannotSupportMultipathBinding);
+  }
+  Decision d = v.mmb ? lookup_multipath(v) : lookup(v);                                   // 13
   if (d.kind == Decision::kUpdate && is_duplicate(v, *cache_.find(d.entry))) {
     // The network delivered the accepted PBU twice: answer it again, change nothing. (Its
     // timestamp equals the last accepted one, which would otherwise draw a 156.)
@@ -310,12 +320,16 @@ void LmaEngine::apply(const Now& now, const PbuView& v, const Decision& d) {
       event(EventKind::kMessageDropped, &v.mn, 0, 0, "de-registration for no binding ignored");
       return;
     case Decision::kNew:
-      return create_session(now, v, {});
     case Decision::kNewShared:
-      return create_session(now, v, d.shared);
+      if (EntryId id = create_session(now, v, d.kind == Decision::kNewShared ? d.shared : std::vector<wire::Ipv6Prefix>{})) {
+        after_multipath_accept(v, id);
+      }
+      return;
     case Decision::kUpdate:
       if (v.deregistration()) return deregister(now, v, d.entry);
-      return update_session(now, v, d.entry);
+      update_session(now, v, d.entry);
+      after_multipath_accept(v, d.entry);
+      return;
     case Decision::kWait: {
       std::uint64_t id = next_pending_++;
       pending_.emplace(id, PendingPbu{v.src, v.dst, *v.message, d.entry});
@@ -328,12 +342,13 @@ void LmaEngine::apply(const Now& now, const PbuView& v, const Decision& d) {
 }
 
 // PROTOCOL.md §7.5. `shared`: the prefix set of an HI 6 attachment.
-void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared) {
+EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared) {
   if (v.deregistration()) {
     ++counters_.pbu_ignored;
     event(EventKind::kMessageDropped, &v.mn, 0, 0, "de-registration for no binding ignored");
-    return;
+    return 0;
   }
+  const bool sharing = !shared.empty();  // HI 6 (RFC 7864) or another path of a multipath binding
   std::vector<wire::Ipv6Prefix> prefixes;
   std::vector<wire::Ipv6Prefix> reserved;  // taken from the pool here: given back on failure
   PrefixPool* pool = policy_.pool();
@@ -348,7 +363,8 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
         reserved.push_back(p);
       } else {
         release_prefixes(reserved);
-        return reject(now, v, BaStatus::kNotAuthorizedForHnp);
+        reject(now, v, BaStatus::kNotAuthorizedForHnp);
+        return 0;
       }
     }
   } else {
@@ -360,7 +376,8 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
       auto p = pool ? pool->allocate() : std::nullopt;
       if (!p) {
         release_prefixes(reserved);
-        return reject(now, v, BaStatus::kInsufficientResources);
+        reject(now, v, BaStatus::kInsufficientResources);
+        return 0;
       }
       prefixes.push_back(*p);
       reserved.push_back(*p);
@@ -372,7 +389,7 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
   e.att = v.att->value;
   if (v.lli) e.mn_ll_id = v.lli->link_layer_id;
   e.prefixes = std::move(prefixes);
-  e.shares_prefixes = v.handoff() == HandoffIndicator::kNewInterfaceSharingPrefixes;
+  e.shares_prefixes = sharing;
   e.proxy_coa = v.proxy_coa;
   e.registered = now.mono;
   BindingCacheEntry& entry = cache_.insert(std::move(e));
@@ -400,6 +417,8 @@ void LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<wir
                     static_cast<int>(v.handoff())));
   send_pba(now, v, BaStatus::kAccepted, &entry);
   notify_muho_peers(entry);
+  refresh_downlink(v.mn, v.profile);
+  return entry.id;
 }
 
 // §7.6 (same proxy-CoA) and §7.7 (handoff to a new proxy-CoA); also revives an entry in
@@ -431,6 +450,7 @@ void LmaEngine::update_session(const Now& now, const PbuView& v, EntryId id) {
   }
   grant(now, v, *e);
   send_pba(now, v, BaStatus::kAccepted, e);
+  refresh_downlink(v.mn, v.profile);
 }
 
 // §7.8.
@@ -452,6 +472,7 @@ void LmaEngine::deregister(const Now& now, const PbuView& v, EntryId id) {
     timers_.arm({TimerKind::kDelete, id}, now.mono + config_.min_delay_before_bce_delete);
     dataplane_.push_back(lma_op::EntryBlock{id});
     event(EventKind::kBindingDeregistered, &v.mn, id, 0, "delete pending");
+    refresh_downlink(v.mn, v.profile);
   }
   resume_pending_for(now, id);
 }
@@ -470,6 +491,7 @@ void LmaEngine::resume_pending_for(const Now& now, EntryId deregistered) {
     v.profile = policy_.find(v.mn);
     if (!v.profile || !cache_.find(deregistered)) continue;
     update_session(now, v, deregistered);
+    after_multipath_accept(v, deregistered);
   }
 }
 
@@ -483,6 +505,9 @@ void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
   if (v.lli) {
     e.ifp = v.lli->ifp;
     e.primary = v.lli->primary;
+  }
+  if (v.mmb && v.mag_id) {
+    e.path = BindingCacheEntry::MultipathPath{v.mag_id->identifier, v.mmb->bid, v.mmb->if_att, v.mmb->if_label};
   }
   timers_.arm({TimerKind::kLifetime, e.id}, e.expires);
 }
@@ -515,6 +540,7 @@ void LmaEngine::delete_entry(EntryId id, EventKind why) {
   }
   release_prefixes(free);
   event(why, &mn, id, 0, "");
+  refresh_downlink(mn, policy_.find(mn));
 }
 
 void LmaEngine::release_prefixes(const std::vector<wire::Ipv6Prefix>& prefixes) {
@@ -573,7 +599,9 @@ void LmaEngine::handle_timeout(const Now& now) {
         pending_.erase(it);
         PbuView v = PbuView::of(p.src, p.dst, p.message);
         v.profile = policy_.find(v.mn);
-        if (v.profile) create_session(now, v, {});
+        if (v.profile) {
+          if (EntryId id = create_session(now, v, {})) after_multipath_accept(v, id);
+        }
         break;
       }
     }
@@ -618,6 +646,11 @@ void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, cons
     auto others = other_prefixes(*e);
     if (others.empty()) opts.push_back(wire::MuhoOption{});
     for (const auto& p : others) opts.push_back(wire::MuhoOption{p});
+  }
+  if (v.mmb) {
+    // RFC 8278 §4.4: accepted, the Multipath Binding option alone; refused, both echoed.
+    opts.push_back(*v.mmb);
+    if (!ok && v.mag_id) opts.push_back(*v.mag_id);
   }
   transmits_.push_back(Transmit{v.dst, v.src, wire::Message{ba, std::move(opts)}});
 }
@@ -822,6 +855,142 @@ void LmaEngine::notify_muho_peers(const BindingCacheEntry& changed) {
     for (const auto& p : others) upn.options.push_back(wire::MuhoOption{p});
     transmits_.push_back(Transmit{config_.address, e->proxy_coa, std::move(upn)});
     ++counters_.muho_updates_sent;
+  }
+}
+
+// ---- MAG multipath (seed 004, RFC 8278) ---------------------------------------------------
+
+// A path is named by (MN, MAG Identifier, Binding-Id). The first path of a MAG follows the
+// RFC 5213 rules; a further path shares the prefixes of the paths already registered.
+LmaEngine::Decision LmaEngine::lookup_multipath(const PbuView& v) const {
+  std::vector<const BindingCacheEntry*> same_mag;
+  for (EntryId id : cache_.by_mn(v.mn)) {
+    const auto* e = cache_.find(id);
+    if (e->path && e->path->mag_id == v.mag_id->identifier) same_mag.push_back(e);
+  }
+  Decision d;
+  for (const auto* e : same_mag) {
+    if (e->path->bid == v.mmb->bid) {
+      d.kind = Decision::kUpdate;
+      d.entry = e->id;
+      return d;
+    }
+  }
+  if (same_mag.empty()) return lookup(v);
+  if (v.deregistration()) {
+    d.kind = Decision::kIgnore;
+    return d;
+  }
+  const auto& have = same_mag.front()->prefixes;
+  auto requested = v.nonzero_prefixes();
+  if (!requested.empty() && std::set<wire::Ipv6Prefix>(requested.begin(), requested.end()) !=
+                                std::set<wire::Ipv6Prefix>(have.begin(), have.end())) {
+    d.kind = Decision::kReject;
+    d.status = BaStatus::kBcePbuPrefixSetDoNotMatch;
+    return d;
+  }
+  d.kind = Decision::kNewShared;
+  d.shared = have;
+  return d;
+}
+
+// RFC 8278 §4.1: B extends every binding of the MN through this MAG to the lifetime just
+// granted; O replaces all the MN's other bindings with this one.
+void LmaEngine::after_multipath_accept(const PbuView& v, EntryId id) {
+  if (!v.mmb) return;
+  const auto* e = cache_.find(id);
+  if (!e || e->state != BceState::kActive) return;
+  if (v.mmb->bulk) {
+    for (EntryId other : cache_.by_mn(v.mn)) {
+      auto* o = cache_.find(other);
+      if (other == id || o->state != BceState::kActive || !o->path || o->path->mag_id != e->path->mag_id) continue;
+      o->lifetime = e->lifetime;
+      o->expires = e->expires;
+      timers_.arm({TimerKind::kLifetime, other}, o->expires);
+      event(EventKind::kBindingUpdated, &v.mn, other, 0, fmt::format("bulk re-registration with bid {}", e->path->bid));
+    }
+    ++counters_.multipath_bulk_refreshes;
+  }
+  if (v.mmb->overwrite) {
+    for (EntryId other : cache_.by_mn(v.mn)) {
+      if (other != id) delete_entry(other, EventKind::kBindingDeleted);
+    }
+    ++counters_.multipath_overwrites;
+  }
+}
+
+// ---- downlink plans (seeds 003 and 004) ---------------------------------------------------
+
+namespace {
+template <class Set, class Remove>
+void publish(std::map<MnId, Set>& last, const MnId& mn, std::optional<Set> want, std::deque<LmaDataplaneOp>& out) {
+  auto it = last.find(mn);
+  if (!want) {
+    if (it == last.end()) return;
+    last.erase(it);
+    out.push_back(Remove{mn});
+    return;
+  }
+  if (it != last.end() && it->second == *want) return;
+  out.push_back(*want);
+  last[mn] = std::move(*want);
+}
+}  // namespace
+
+// Recomputed after every change to an MN's entries; the data plane hears only differences.
+void LmaEngine::refresh_downlink(const MnId& mn, const MnProfile* profile) {
+  if (!profile || (!profile->features.primary_hoa && !profile->features.multipath)) return;
+  std::vector<const BindingCacheEntry*> active;
+  for (EntryId id : cache_.by_mn(mn)) {
+    const auto* e = cache_.find(id);
+    if (e->state == BceState::kActive && !e->prefixes.empty()) active.push_back(e);
+  }
+  if (profile->features.primary_hoa) {
+    // Seed 003 §4.1: the highest IFP wins; the primary interface's HoA is the one the
+    // correspondents know. The newest P entry is the primary if several claim it.
+    const BindingCacheEntry* primary = nullptr;
+    int top = -1;
+    for (const auto* e : active) {
+      if (e->primary && (!primary || e->registered >= primary->registered)) primary = e;
+      top = std::max<int>(top, e->ifp);
+    }
+    std::optional<lma_op::PrimaryHoaSet> want;
+    if (primary) {
+      lma_op::PrimaryHoaSet s{mn, primary->prefixes.front(), primary->id, {}, {}};
+      std::set<wire::Ipv6Prefix> all;
+      for (const auto* e : active) {
+        all.insert(e->prefixes.begin(), e->prefixes.end());
+        if (e->ifp != top) continue;
+        bool rewrite = e->id != primary->id && e->prefixes.front() != primary->prefixes.front();
+        s.targets.push_back({e->id, e->proxy_coa, e->prefixes.front(), rewrite});
+      }
+      s.mn_prefixes.assign(all.begin(), all.end());
+      want = std::move(s);
+    }
+    publish<lma_op::PrimaryHoaSet, lma_op::PrimaryHoaRemove>(primary_hoa_, mn, std::move(want), dataplane_);
+  }
+  if (profile->features.multipath) {
+    std::vector<const BindingCacheEntry*> paths;
+    for (const auto* e : active) {
+      if (e->path) paths.push_back(e);
+    }
+    std::sort(paths.begin(), paths.end(), [](const auto* a, const auto* b) { return a->path->bid < b->path->bid; });
+    std::optional<lma_op::MultipathSet> want;
+    if (!paths.empty()) {
+      lma_op::MultipathSet s;
+      s.mn = mn;
+      std::set<wire::Ipv6Prefix> all;
+      for (const auto* e : paths) {
+        all.insert(e->prefixes.begin(), e->prefixes.end());
+        s.entries.push_back(e->id);
+        s.paths.push_back(TunnelPath{e->path->bid, e->proxy_coa, e->path->label, profile->multipath.weight(e->path->label)});
+      }
+      s.prefixes.assign(all.begin(), all.end());
+      s.distribution = profile->multipath.distribution;
+      s.rules = resolve_rules(profile->multipath, s.paths);
+      want = std::move(s);
+    }
+    publish<lma_op::MultipathSet, lma_op::MultipathRemove>(multipath_, mn, std::move(want), dataplane_);
   }
 }
 

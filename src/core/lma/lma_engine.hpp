@@ -63,10 +63,44 @@ struct FlowRuleSet {
   FlowAction action;
 };
 struct FlowRuleRemove { MnId mn; std::uint16_t fid; };
+// Seed 003: downlink for the MN's primary HoA goes to `targets` (the active entries with the
+// highest IFP; several share the load per flow). A target that is not the primary entry gets
+// the packet with its destination prefix replaced by `prefix` (interface identifier kept) and
+// a type 2 routing header holding the original destination. `mn_prefixes` are every prefix
+// of the MN: uplink packets from one of them may carry a primary HoA option naming another.
+struct PrimaryHoaSet {
+  MnId mn;
+  wire::Ipv6Prefix primary_prefix;
+  EntryId primary_entry = 0;
+  struct Target {
+    EntryId entry;
+    wire::Ipv6Address proxy_coa;
+    wire::Ipv6Prefix prefix;
+    bool rewrite;
+    bool operator==(const Target&) const = default;
+  };
+  std::vector<Target> targets;
+  std::vector<wire::Ipv6Prefix> mn_prefixes;
+  bool operator==(const PrimaryHoaSet&) const = default;
+};
+struct PrimaryHoaRemove { MnId mn; };
+// Seed 004: the MN's prefixes are reached through several tunnels to one MAG; spread
+// downlink traffic over `paths` as `distribution` says, label rules first.
+struct MultipathSet {
+  MnId mn;
+  std::vector<wire::Ipv6Prefix> prefixes;
+  std::vector<EntryId> entries;   // parallel to paths
+  std::vector<TunnelPath> paths;
+  Distribution distribution = Distribution::kPerFlow;
+  std::vector<ResolvedRule> rules;
+  bool operator==(const MultipathSet&) const = default;
+};
+struct MultipathRemove { MnId mn; };
 }  // namespace lma_op
 using LmaDataplaneOp = std::variant<lma_op::TunnelAdd, lma_op::TunnelRemove, lma_op::RouteAdd,
                                     lma_op::RouteRemove, lma_op::EntryBlock, lma_op::FlowRuleSet,
-                                    lma_op::FlowRuleRemove>;
+                                    lma_op::FlowRuleRemove, lma_op::PrimaryHoaSet, lma_op::PrimaryHoaRemove,
+                                    lma_op::MultipathSet, lma_op::MultipathRemove>;
 
 struct LmaCounters {
   std::uint64_t pbu_received = 0;
@@ -84,6 +118,8 @@ struct LmaCounters {
   std::uint64_t fmi_sent = 0;
   std::uint64_t fmi_retransmitted = 0;
   std::uint64_t muho_updates_sent = 0;
+  std::uint64_t multipath_bulk_refreshes = 0;  // RFC 8278 B flag honored
+  std::uint64_t multipath_overwrites = 0;      // RFC 8278 O flag: other bindings replaced
   std::map<std::uint8_t, std::uint64_t> rejects_by_status;
 };
 
@@ -151,10 +187,13 @@ class LmaEngine {
 
   void on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
               const wire::Message& m);
+  void refresh_downlink(const MnId& mn, const MnProfile* profile);
+  void after_multipath_accept(const PbuView& v, EntryId id);
   void on_heartbeat(const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Heartbeat& hb);
   Decision lookup(const PbuView& v) const;
+  Decision lookup_multipath(const PbuView& v) const;
   void apply(const Now& now, const PbuView& v, const Decision& d);
-  void create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared);
+  EntryId create_session(const Now& now, const PbuView& v, std::vector<wire::Ipv6Prefix> shared);
   void update_session(const Now& now, const PbuView& v, EntryId id);
   void deregister(const Now& now, const PbuView& v, EntryId id);
   void delete_entry(EntryId id, EventKind why);
@@ -187,6 +226,9 @@ class LmaEngine {
   std::map<std::uint64_t, PendingPbu> pending_;
   FlowMobilityCache flows_;
   std::map<std::uint64_t, PendingMove> moves_;  // keyed by UPN sequence number
+  // What the data plane was last told per MN (seeds 003/004), so only changes go out.
+  std::map<MnId, lma_op::PrimaryHoaSet> primary_hoa_;
+  std::map<MnId, lma_op::MultipathSet> multipath_;
   std::uint16_t upn_sequence_ = 0;
   std::uint64_t next_pending_ = 1;
   std::deque<Transmit> transmits_;

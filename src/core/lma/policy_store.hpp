@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/lma/prefix_pool.hpp"
+#include "core/multipath_policy.hpp"
 #include "core/mn_id.hpp"
 #include "wire/address.hpp"
 
@@ -29,6 +30,7 @@ struct MnProfile {
   std::vector<wire::Ipv6Prefix> static_prefixes;
   std::size_t prefixes_per_session = 1;
   MnFeatures features;
+  MultipathPolicy multipath;  // seed 004: distribution and label rules for its paths
 };
 
 class PolicyStore {
