@@ -14,8 +14,25 @@ std::size_t SimLab::add_mag(const wire::Ipv6Address& address, MagConfig c) {
   c.proxy_coa = address;
   c.lmaa = lma_->config().address;
   c.timestamps = lma_->config().timestamps;
-  mags_.push_back(MagNode{address, std::make_unique<MagEngine>(std::move(c)), {}});
+  std::vector<wire::Ipv6Address> addresses{address};
+  for (const auto& w : c.wan_links) addresses.push_back(w.proxy_coa);
+  mags_.push_back(MagNode{std::move(addresses), std::make_unique<MagEngine>(std::move(c)), {}});
   return mags_.size() - 1;
+}
+
+void SimLab::wan_link_down(std::size_t mag, PathIndex path) {
+  auto& engine = *mags_.at(mag).engine;
+  dead_.push_back(engine.config().wan_links.at(path).proxy_coa);
+  engine.wan_link_down(now_, path);
+  collect();
+}
+
+void SimLab::wan_link_up(std::size_t mag, PathIndex path) {
+  auto& engine = *mags_.at(mag).engine;
+  auto coa = engine.config().wan_links.at(path).proxy_coa;
+  dead_.erase(std::remove(dead_.begin(), dead_.end(), coa), dead_.end());
+  engine.wan_link_up(now_, path);
+  collect();
 }
 
 void SimLab::attach(std::size_t mag, const Attachment& a) {
@@ -41,7 +58,9 @@ void SimLab::send(const Transmit& t) {
   wire::set_mh_checksum(t.src, t.dst, *bytes);
   rec.mh = *bytes;
   std::uniform_real_distribution<double> coin(0.0, 1.0);
-  bool lost = coin(rng_) < conditions.loss || (drop_if && drop_if(rec));
+  bool dead = std::find(dead_.begin(), dead_.end(), t.src) != dead_.end() ||
+              std::find(dead_.begin(), dead_.end(), t.dst) != dead_.end();
+  bool lost = coin(rng_) < conditions.loss || (drop_if && drop_if(rec)) || dead;
   rec.dropped = lost;
   log_.push_back(rec);
   if (lost) return;
@@ -79,7 +98,9 @@ void SimLab::deliver(const Delivery& d) {
     lma_->handle_datagram(now_, d.src, d.dst, d.mh);
   } else {
     for (auto& m : mags_) {
-      if (m.address == d.dst) m.engine->handle_datagram(now_, d.src, d.dst, d.mh);
+      if (std::find(m.addresses.begin(), m.addresses.end(), d.dst) != m.addresses.end()) {
+        m.engine->handle_datagram(now_, d.src, d.dst, d.mh);
+      }
     }
   }
   collect();

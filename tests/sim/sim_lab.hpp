@@ -38,8 +38,20 @@ class SimLab {
  public:
   SimLab(LmaConfig lma, PolicyStore policy, std::uint64_t seed = 1);
 
-  // Adds a MAG whose proxy-CoA is `address`; returns its index.
+  // Adds a MAG whose proxy-CoA is `address` (plus the addresses of any WAN links in
+  // `overrides`); returns its index.
   std::size_t add_mag(const wire::Ipv6Address& address, MagConfig overrides = {});
+  // A MAG's WAN link fails or returns: the MAG is told, and the wire drops everything to or
+  // from that proxy-CoA while it is down.
+  void wan_link_down(std::size_t mag, PathIndex path);
+  void wan_link_up(std::size_t mag, PathIndex path);
+  // Runs a command against a MAG at the current time and sends what it queued.
+  template <class F>
+  auto at_mag(std::size_t mag, F&& command) {
+    auto r = command(*mags_.at(mag).engine, now_);
+    collect();
+    return r;
+  }
 
   void attach(std::size_t mag, const Attachment& a);
   // Runs an operator command against the LMA at the current time and sends what it queued.
@@ -74,7 +86,7 @@ class SimLab {
 
  private:
   struct MagNode {
-    wire::Ipv6Address address;
+    std::vector<wire::Ipv6Address> addresses;
     std::unique_ptr<MagEngine> engine;
     std::vector<MagDataplaneOp> ops;
   };
@@ -103,6 +115,7 @@ class SimLab {
   std::vector<Event> events_;
   std::size_t delivered_ = 0;
   std::size_t decode_failures_ = 0;
+  std::vector<wire::Ipv6Address> dead_;  // proxy-CoAs of WAN links that are down
 };
 
 }  // namespace pmipx::sim

@@ -9,7 +9,12 @@ namespace pmipx::core {
 using wire::BaStatus;
 using wire::HandoffIndicator;
 
-MagEngine::MagEngine(MagConfig config) : config_(std::move(config)) {}
+MagEngine::MagEngine(MagConfig config) : config_(std::move(config)), wan_up_(wan_count(), true) {}
+
+WanLink MagEngine::wan(PathIndex path) const {
+  if (config_.wan_links.empty()) return WanLink{config_.proxy_coa, wire::AccessTech::kEthernet, 0};
+  return config_.wan_links.at(path);
+}
 
 void MagEngine::event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail) {
   events_.push_back(Event{kind, e ? e->mn_id.to_string() : std::string{}, e ? e->link : 0u, status,
@@ -20,7 +25,7 @@ void MagEngine::event(EventKind kind, const BindingUpdateListEntry* e, std::uint
 void MagEngine::attach(const Now& now, const Attachment& a) {
   if (auto* old = bul_.find(a.link)) {
     if (old->mn_id == a.mn_id && old->state != BuleState::kRejected) return;  // already serving it
-    remove(a.link, EventKind::kMnDetached, "replaced by a new attachment on the link");
+    for (auto* p : bul_.paths(a.link)) remove(*p, EventKind::kMnDetached, "replaced by a new attachment on the link");
   }
   BindingUpdateListEntry e;
   e.link = a.link;
@@ -32,6 +37,8 @@ void MagEngine::attach(const Now& now, const Attachment& a) {
   e.ifp = a.ifp;
   e.primary = a.primary;
   e.muho = a.muho;
+  // RFC 8278 §4.4: discover the LMA's support over one path first; the others follow its PBA.
+  e.multipath = a.multipath && wan_count() > 1 && !config_.mag_id.empty();
   auto& entry = bul_.add(std::move(e));
   event(EventKind::kMnAttached, &entry, 0, fmt::format("link {}", a.link));
   send_pbu(now, entry, a.hi, false, false);
@@ -40,14 +47,16 @@ void MagEngine::attach(const Now& now, const Attachment& a) {
 // PROTOCOL.md §8.5: de-register with HI 4 and lifetime 0; local state goes on PBA or after
 // INITIAL_BINDACK_TIMEOUT.
 void MagEngine::detach(const Now& now, LinkId link) {
-  auto* e = bul_.find(link);
-  if (!e) return;
-  if (e->state == BuleState::kRejected || e->state == BuleState::kWaitPba) {
-    remove(link, EventKind::kMnDetached, "detached before registration");
-    return;
+  for (auto* e : bul_.paths(link)) {
+    if (e->state == BuleState::kRejected || e->state == BuleState::kWaitPba || e->state == BuleState::kPathDown) {
+      remove(*e, EventKind::kMnDetached, "detached before registration");
+      continue;
+    }
+    if (e->state == BuleState::kDeregistering) continue;
+    withdraw(*e);
+    send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
   }
-  withdraw(*e);
-  send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
+  publish_paths(link);
 }
 
 void MagEngine::send_pbu(const Now& now, BindingUpdateListEntry& e, HandoffIndicator hi, bool deregistration,
@@ -77,14 +86,25 @@ void MagEngine::send_pbu(const Now& now, BindingUpdateListEntry& e, HandoffIndic
   if (!e.mn_ll_id.empty()) m.options.push_back(wire::MnLinkLayerIdOption{e.ifp, e.primary, e.mn_ll_id});
   if (!config_.fixed_link_local) m.options.push_back(wire::LinkLocalAddressOption{e.mag_link_local});
   if (e.muho && !deregistration) m.options.push_back(wire::MuhoOption{});  // empty: "send me the others"
-  transmits_.push_back(Transmit{config_.proxy_coa, config_.lmaa, std::move(m)});
+  const WanLink path = wan(e.path);
+  if (e.multipath) {
+    m.options.push_back(wire::MagMultipathBindingOption{path.att, path.label, static_cast<std::uint8_t>(e.path + 1),
+                                                        false, false});
+    m.options.push_back(wire::MagIdentifierOption{wire::MnIdSubtype::kNai, config_.mag_id});
+  }
+  wire::Ipv6Address src = path.proxy_coa;
+  if (e.via) {
+    src = wan(*e.via).proxy_coa;
+    m.options.push_back(wire::AlternateCoaOption{path.proxy_coa});
+  }
+  transmits_.push_back(Transmit{src, config_.lmaa, std::move(m)});
   ++counters_.pbu_sent;
   if (e.transmissions > 0) {
     ++counters_.retransmissions;
     event(EventKind::kPbuRetransmitted, &e, 0, fmt::format("try {}", e.transmissions + 1));
   }
   ++e.transmissions;
-  timers_.arm({TimerKind::kRetransmit, e.link}, now.mono + e.retransmit_timeout);
+  timers_.arm(key(TimerKind::kRetransmit, e), now.mono + e.retransmit_timeout);
 }
 
 void MagEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
@@ -150,12 +170,24 @@ void MagEngine::on_pba(const Now& now, const wire::Message& m) {
     event(EventKind::kMessageDropped, e, static_cast<std::uint32_t>(ba.status), "PBA options differ from the PBU");
     return;
   }
-  timers_.cancel({TimerKind::kRetransmit, e->link});
+  timers_.cancel(key(TimerKind::kRetransmit, *e));
   e->last_status = ba.status;
   e->transmissions = 0;
 
   if (e->state == BuleState::kDeregistering) {
-    remove(e->link, EventKind::kMnDetached, "de-registered");
+    deregistered(*e, "de-registered");
+    return;
+  }
+  if (ba.status == BaStatus::kCannotSupportMultipathBinding && e->multipath) {
+    // RFC 8278 §4.4: the MN may not use multipath; carry on over this one path.
+    ++counters_.multipath_refused;
+    e->multipath = false;
+    event(EventKind::kMnRejected, e, 180, "multipath refused by the LMA; registering one path");
+    if (e->path != 0) {
+      remove(*e, EventKind::kMnDetached, "multipath refused");
+      return;
+    }
+    send_pbu(now, *e, e->last_hi, false, false);
     return;
   }
   if (wire::is_accepted(ba.status)) {
@@ -186,9 +218,8 @@ void MagEngine::on_pba(const Now& now, const wire::Message& m) {
   // again (152 included: no more PBUs for it).
   withdraw(*e);
   e->state = BuleState::kRejected;
-  timers_.cancel({TimerKind::kRefresh, e->link});
-  timers_.cancel({TimerKind::kExpire, e->link});
   event(EventKind::kMnRejected, e, static_cast<std::uint32_t>(ba.status), "registration rejected");
+  if (e->path != 0) remove(*e, EventKind::kMnDetached, "path rejected");
 }
 
 // RFC 7077 §6.3 with RFC 7864: FMI = UPN reason FLOW-MOBILITY. The HNP (L = 1) list is
@@ -285,22 +316,45 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
   if (const auto* lla = wire::find_option<wire::LinkLocalAddressOption>(m)) e.mag_link_local = lla->address;
   if (config_.fixed_link_local) e.mag_link_local = *config_.fixed_link_local;
   bool first = e.state == BuleState::kWaitPba;
-  if (first) {
-    if (tunnel_users_++ == 0) dataplane_.push_back(mag_op::TunnelAdd{config_.lmaa});
+  if (e.multipath && !wire::find_option<wire::MagMultipathBindingOption>(m)) {
+    // RFC 8278 §4.4: a legacy LMA skipped the option; it has one binding for the MN.
+    ++counters_.multipath_refused;
+    e.multipath = false;
+    event(EventKind::kMnRegistered, &e, 0, "the LMA ignored the multipath request: one path");
   }
-  if (prefixes != e.prefixes) {
-    for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
-    for (const auto& p : prefixes) dataplane_.push_back(mag_op::RouteAdd{e.link, p, true});
-    e.prefixes = prefixes;
+  if (!e.tunnel_held) {
+    auto coa = wan(e.path).proxy_coa;
+    if (tunnel_users_[coa]++ == 0) dataplane_.push_back(mag_op::TunnelAdd{config_.lmaa, coa});
+    e.tunnel_held = true;
   }
-  if (e.muho) set_muho_prefixes(e, m);
   e.granted = ba.lifetime;
   e.state = BuleState::kRegistered;
   e.expires = now.mono + seconds(ba.lifetime.seconds());
-  dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, e.prefixes, ba.lifetime.seconds()});
-  timers_.arm({TimerKind::kExpire, e.link}, e.expires);
+  timers_.arm(key(TimerKind::kExpire, e), e.expires);
   auto refresh_after = seconds(ba.lifetime.seconds()) * config_.refresh_percent / 100;
-  timers_.arm({TimerKind::kRefresh, e.link}, now.mono + refresh_after);
+  timers_.arm(key(TimerKind::kRefresh, e), now.mono + refresh_after);
+  if (e.path != 0) {
+    // Another WAN path of a multipath binding: the access side belongs to path 0.
+    if (first) event(EventKind::kMnRegistered, &e, 0, fmt::format("path {} up via {}", e.path, wan(e.path).proxy_coa.to_string()));
+    publish_paths(e.link);
+    return;
+  }
+  if (prefixes != e.prefixes || !e.advertised) {
+    for (const auto& p : e.prefixes) {
+      if (e.advertised) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+    }
+    for (const auto& p : prefixes) dataplane_.push_back(mag_op::RouteAdd{e.link, p, true});
+    e.prefixes = prefixes;
+  }
+  e.advertised = true;
+  if (e.muho) set_muho_prefixes(e, m);
+  dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, e.prefixes, ba.lifetime.seconds()});
+  if (first && e.multipath) {
+    for (PathIndex p = 1; p < wan_count(); ++p) {
+      if (wan_up_[p] && !bul_.find(e.link, p)) start_path(now, e, p);
+    }
+  }
+  publish_paths(e.link);
   if (first) {
     std::string list;
     for (const auto& p : e.prefixes) list += (list.empty() ? "" : ",") + p.to_string();
@@ -308,39 +362,184 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
   }
 }
 
-// Stops advertising and routing the MN's prefixes (kept in the entry for a de-registration).
+// Stops advertising and routing the MN's prefixes (kept in the entry for a de-registration)
+// and lets go of the WAN tunnel.
 void MagEngine::withdraw(BindingUpdateListEntry& e) {
-  if (e.state == BuleState::kRegistered || e.state == BuleState::kRefreshing) {
-    dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, {}, 0});
-    for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
-    for (const auto& p : e.off_link_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
-    e.off_link_prefixes.clear();
-    for (const auto& p : e.muho_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
-    e.muho_prefixes.clear();
-    if (tunnel_users_ > 0 && --tunnel_users_ == 0) dataplane_.push_back(mag_op::TunnelRemove{config_.lmaa});
-  }
-  timers_.cancel({TimerKind::kRefresh, e.link});
-  timers_.cancel({TimerKind::kExpire, e.link});
+  release_access(e);
+  release_path(e);
+  timers_.cancel(key(TimerKind::kRefresh, e));
+  timers_.cancel(key(TimerKind::kExpire, e));
 }
 
-void MagEngine::remove(LinkId link, EventKind why, const std::string& detail) {
-  auto* e = bul_.find(link);
-  if (!e) return;
-  withdraw(*e);
-  timers_.cancel({TimerKind::kRetransmit, link});
-  event(why, e, 0, detail);
-  bul_.erase(link);
+void MagEngine::release_access(BindingUpdateListEntry& e) {
+  if (!e.advertised) return;
+  e.advertised = false;
+  dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, {}, 0});
+  for (const auto& p : e.prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+  for (const auto& p : e.off_link_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+  e.off_link_prefixes.clear();
+  for (const auto& p : e.muho_prefixes) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+  e.muho_prefixes.clear();
+}
+
+void MagEngine::release_path(BindingUpdateListEntry& e) {
+  if (!e.tunnel_held) return;
+  e.tunnel_held = false;
+  auto coa = wan(e.path).proxy_coa;
+  auto it = tunnel_users_.find(coa);
+  if (it != tunnel_users_.end() && --it->second == 0) {
+    tunnel_users_.erase(it);
+    dataplane_.push_back(mag_op::TunnelRemove{config_.lmaa, coa});
+  }
+}
+
+void MagEngine::remove(BindingUpdateListEntry& e, EventKind why, const std::string& detail) {
+  withdraw(e);
+  timers_.cancel(key(TimerKind::kRetransmit, e));
+  event(why, &e, 0, detail);
+  LinkId link = e.link;
+  bul_.erase(link, e.path);
+  publish_paths(link);
+}
+
+// A de-registration ended (PBA or timeout). Path 0 of an MN whose other paths still carry
+// its traffic stays as the anchor of the access side; anything else goes.
+void MagEngine::deregistered(BindingUpdateListEntry& e, const std::string& detail) {
+  if (e.path == 0 && e.via && bul_.paths(e.link).size() > 1) {
+    e.via.reset();
+    e.state = BuleState::kPathDown;
+    release_path(e);
+    event(EventKind::kMnDetached, &e, 0, "path 0 down; the MN stays served over its other paths");
+    publish_paths(e.link);
+    return;
+  }
+  LinkId link = e.link;
+  bool anchor = e.path == 0;
+  remove(e, EventKind::kMnDetached, detail);
+  // The last path of an MN whose anchor already went down takes the anchor with it.
+  if (!anchor) {
+    auto rest = bul_.paths(link);
+    if (rest.size() == 1 && rest[0]->state == BuleState::kPathDown) remove(*rest[0], EventKind::kMnDetached, "last path gone");
+  }
+}
+
+// RFC 8278 §3.1 steps 6-8: another WAN path for the MN, asking for the prefixes path 0 got.
+void MagEngine::start_path(const Now& now, const BindingUpdateListEntry& anchor, PathIndex path) {
+  BindingUpdateListEntry e;
+  e.link = anchor.link;
+  e.path = path;
+  e.multipath = true;
+  e.mn_id = anchor.mn_id;
+  e.mn_ll_id = anchor.mn_ll_id;
+  e.att = anchor.att;
+  e.attach_hi = anchor.attach_hi;
+  e.requested = anchor.prefixes;
+  e.ifp = anchor.ifp;
+  e.primary = anchor.primary;
+  e.mag_link_local = anchor.mag_link_local;
+  auto& entry = bul_.add(std::move(e));
+  send_pbu(now, entry, entry.attach_hi, false, false);
+}
+
+void MagEngine::publish_paths(LinkId link) {
+  std::optional<mag_op::MultipathSet> want;
+  for (const auto* e : bul_.paths(link)) {
+    if (!e->multipath || !e->tunnel_held || e->state == BuleState::kDeregistering) continue;
+    if (!want) want = mag_op::MultipathSet{link, {}, config_.multipath.distribution, {}};
+    auto w = wan(e->path);
+    want->paths.push_back(TunnelPath{static_cast<std::uint8_t>(e->path + 1), w.proxy_coa, w.label,
+                                     config_.multipath.weight(w.label)});
+  }
+  auto it = multipath_.find(link);
+  if (!want) {
+    if (it == multipath_.end()) return;
+    multipath_.erase(it);
+    dataplane_.push_back(mag_op::MultipathRemove{link});
+    return;
+  }
+  want->rules = resolve_rules(config_.multipath, want->paths);
+  if (it != multipath_.end() && it->second == *want) return;
+  dataplane_.push_back(*want);
+  multipath_[link] = std::move(*want);
+}
+
+std::optional<std::string> MagEngine::update_priority(const Now& now, LinkId link, std::uint8_t ifp, bool primary) {
+  auto paths = bul_.paths(link);
+  if (paths.empty()) return fmt::format("no MN is attached on link {}", link);
+  for (auto* e : paths) {
+    e->ifp = ifp;
+    e->primary = primary;
+  }
+  auto* e = paths.front();
+  if (e->state == BuleState::kRegistered || e->state == BuleState::kRefreshing) {
+    e->state = BuleState::kRefreshing;
+    send_pbu(now, *e, HandoffIndicator::kNotChanged, false, false);
+  }
+  // Registering or rejected: the next PBU carries the new values anyway.
+  return std::nullopt;
+}
+
+std::optional<std::string> MagEngine::wan_link_down(const Now& now, PathIndex path) {
+  if (path >= wan_count()) return fmt::format("no WAN link {}", path);
+  if (!wan_up_[path]) return fmt::format("WAN link {} is already down", path);
+  wan_up_[path] = false;
+  std::optional<PathIndex> via;
+  for (PathIndex p = 0; p < wan_count(); ++p) {
+    if (wan_up_[p]) {
+      via = p;
+      break;
+    }
+  }
+  for (auto* e : bul_.on_path(path)) {
+    if (!e->multipath) continue;  // a single-path MN keeps its binding until the link returns
+    if (e->state != BuleState::kRegistered && e->state != BuleState::kRefreshing) {
+      if (e->path != 0 && e->state == BuleState::kWaitPba) remove(*e, EventKind::kMnDetached, "WAN link down");
+      continue;
+    }
+    ++counters_.path_failovers;
+    release_path(*e);  // traffic leaves the dead tunnel now, before the LMA answers
+    timers_.cancel(key(TimerKind::kRefresh, *e));
+    timers_.cancel(key(TimerKind::kExpire, *e));
+    publish_paths(e->link);
+    if (!via) continue;  // no live path to signal over: the LMA's binding runs out
+    e->via = via;
+    send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MagEngine::wan_link_up(const Now& now, PathIndex path) {
+  if (path >= wan_count()) return fmt::format("no WAN link {}", path);
+  if (wan_up_[path]) return fmt::format("WAN link {} is already up", path);
+  wan_up_[path] = true;
+  std::vector<LinkId> links;
+  for (auto* e : bul_.on_path(0)) {
+    if (e->multipath) links.push_back(e->link);
+  }
+  for (LinkId link : links) {
+    auto* anchor = bul_.find(link, 0);
+    if (path == 0 && anchor->state == BuleState::kPathDown) {
+      anchor->requested = anchor->prefixes;
+      anchor->state = BuleState::kWaitPba;
+      send_pbu(now, *anchor, anchor->attach_hi, false, false);
+    } else if (path != 0 && !bul_.find(link, path) &&
+               (anchor->state == BuleState::kRegistered || anchor->state == BuleState::kRefreshing ||
+                anchor->state == BuleState::kPathDown)) {
+      start_path(now, *anchor, path);
+    }
+  }
+  return std::nullopt;
 }
 
 void MagEngine::handle_timeout(const Now& now) {
   while (auto key = timers_.pop_due(now.mono)) {
-    auto* e = bul_.find(key->link);
+    auto* e = bul_.find(key->link, key->path);
     if (!e) continue;
     switch (key->kind) {
       case TimerKind::kRetransmit:
         if (e->state == BuleState::kDeregistering) {
           // No PBA within INITIAL_BINDACK_TIMEOUT: clean up anyway (§8.5).
-          remove(e->link, EventKind::kMnDetached, "de-registration unanswered");
+          deregistered(*e, "de-registration unanswered");
           break;
         }
         if (e->transmissions == config_.report_after_transmissions) {

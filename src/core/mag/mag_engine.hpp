@@ -3,19 +3,30 @@
 #pragma once
 
 #include <deque>
+#include <map>
+#include <string>
 #include <optional>
 #include <variant>
 
 #include "core/action.hpp"
 #include "core/mag/binding_update_list.hpp"
+#include "core/multipath_policy.hpp"
 #include "core/time.hpp"
 #include "core/timer_queue.hpp"
 #include "wire/codec.hpp"
 
 namespace pmipx::core {
 
+// One WAN link of the MAG (seed 004): its address is a proxy-CoA; label and If-ATT travel in
+// the MAG Multipath Binding option.
+struct WanLink {
+  wire::Ipv6Address proxy_coa;
+  wire::AccessTech att = wire::AccessTech::kEthernet;
+  std::uint8_t label = 0;
+};
+
 struct MagConfig {
-  wire::Ipv6Address proxy_coa;  // egress address: source of PBUs
+  wire::Ipv6Address proxy_coa;  // egress address: source of PBUs (when wan_links is empty)
   wire::Ipv6Address lmaa;
   std::uint32_t requested_lifetime_s = 3600;
   bool timestamps = true;  // domain-wide, as at the LMA
@@ -28,6 +39,11 @@ struct MagConfig {
   unsigned refresh_percent = 80;
   // RFC 6543: when set, every MAG uses this link-local address and no LLA option is sent.
   std::optional<wire::Ipv6Address> fixed_link_local;
+  // Seed 004: several WAN links. Empty: one path from proxy_coa. A single-path MN registers
+  // over the first; a multipath MN over each one that is up (RFC 8278 §3.1).
+  std::vector<WanLink> wan_links;
+  std::string mag_id;  // MAG Identifier (NAI); required for multipath
+  MultipathPolicy multipath;
   wire::CodecConfig codec;
 };
 
@@ -42,11 +58,13 @@ struct Attachment {
   std::uint8_t ifp = 0;
   bool primary = false;
   bool muho = false;  // the MN is multihoming-capable (seed 002): request its other prefixes
+  bool multipath = false;  // register it over every WAN link (seed 004)
 };
 
 namespace mag_op {
-struct TunnelAdd { wire::Ipv6Address lmaa; };
-struct TunnelRemove { wire::Ipv6Address lmaa; };
+// The tunnel between one of our proxy-CoAs and the LMA, added with its first user.
+struct TunnelAdd { wire::Ipv6Address lmaa; wire::Ipv6Address proxy_coa; };
+struct TunnelRemove { wire::Ipv6Address lmaa; wire::Ipv6Address proxy_coa; };
 // Route a prefix to the MN on `link`; `advertise` puts it in the RA (on-link HNP).
 struct RouteAdd { LinkId link; wire::Ipv6Prefix prefix; bool advertise; };
 struct RouteRemove { LinkId link; wire::Ipv6Prefix prefix; };
@@ -57,9 +75,19 @@ struct RouterAdvertisement {
   std::vector<wire::Ipv6Prefix> prefixes;
   std::uint32_t lifetime_s;
 };
+// Seed 004: uplink from the MN on `link` is spread over `paths` (label rules first).
+struct MultipathSet {
+  LinkId link;
+  std::vector<TunnelPath> paths;
+  Distribution distribution = Distribution::kPerFlow;
+  std::vector<ResolvedRule> rules;
+  bool operator==(const MultipathSet&) const = default;
+};
+struct MultipathRemove { LinkId link; };
 }  // namespace mag_op
 using MagDataplaneOp = std::variant<mag_op::TunnelAdd, mag_op::TunnelRemove, mag_op::RouteAdd,
-                                    mag_op::RouteRemove, mag_op::RouterAdvertisement>;
+                                    mag_op::RouteRemove, mag_op::RouterAdvertisement, mag_op::MultipathSet,
+                                    mag_op::MultipathRemove>;
 
 struct MagCounters {
   std::uint64_t pbu_sent = 0;
@@ -71,7 +99,9 @@ struct MagCounters {
   std::uint64_t unexpected = 0;
   std::uint64_t unanswered = 0;
   std::uint64_t fmi_received = 0;
-  std::uint64_t fma_failures_sent = 0;  // registrations that reached report_after_transmissions
+  std::uint64_t fma_failures_sent = 0;
+  std::uint64_t multipath_refused = 0;   // PBA 180 or an LMA that ignored the option
+  std::uint64_t path_failovers = 0;      // WAN link down: its paths de-registered elsewhere
 };
 
 class MagEngine {
@@ -85,6 +115,14 @@ class MagEngine {
   void handle_message(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
                       const wire::Message& message);
   void handle_timeout(const Now& now);
+
+  // Seed 003 §6.2: the MN's handover indication changes an interface's IFP or P; a PBU
+  // carries the new values to the LMA. Returns the reason when refused.
+  std::optional<std::string> update_priority(const Now& now, LinkId link, std::uint8_t ifp, bool primary);
+  // Seed 004: a WAN link went down or came back. Paths over a dead link are de-registered
+  // through a live one and their flows fail over; a returning link is registered again.
+  std::optional<std::string> wan_link_down(const Now& now, PathIndex path);
+  std::optional<std::string> wan_link_up(const Now& now, PathIndex path);
 
   std::optional<Instant> poll_timeout() const { return timers_.next(); }
   std::optional<Transmit> poll_transmit() { return take_front(transmits_); }
@@ -100,16 +138,25 @@ class MagEngine {
   struct TimerKey {
     TimerKind kind;
     LinkId link;
+    PathIndex path;
     auto operator<=>(const TimerKey&) const = default;
   };
+  static TimerKey key(TimerKind kind, const BindingUpdateListEntry& e) { return {kind, e.link, e.path}; }
 
   void send_pbu(const Now& now, BindingUpdateListEntry& e, wire::HandoffIndicator hi, bool deregistration,
                 bool retransmission);
   void on_pba(const Now& now, const wire::Message& m);
   void on_upn(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Message& m);
   void registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m);
-  void remove(LinkId link, EventKind why, const std::string& detail);
+  void remove(BindingUpdateListEntry& e, EventKind why, const std::string& detail);
   void withdraw(BindingUpdateListEntry& e);
+  void release_access(BindingUpdateListEntry& e);
+  void release_path(BindingUpdateListEntry& e);
+  void deregistered(BindingUpdateListEntry& e, const std::string& detail);
+  void start_path(const Now& now, const BindingUpdateListEntry& anchor, PathIndex path);
+  void publish_paths(LinkId link);
+  WanLink wan(PathIndex path) const;
+  std::size_t wan_count() const { return config_.wan_links.empty() ? 1 : config_.wan_links.size(); }
   void set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message& m);
   void event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail);
 
@@ -117,7 +164,9 @@ class MagEngine {
   BindingUpdateList bul_;
   TimerQueue<TimerKey> timers_;
   std::uint16_t sequence_ = 0;  // per-MAG counter (RFC 5213 §6.9.1.1 with timestamps)
-  std::size_t tunnel_users_ = 0;
+  std::map<wire::Ipv6Address, std::size_t> tunnel_users_;  // per proxy-CoA
+  std::vector<bool> wan_up_;
+  std::map<LinkId, mag_op::MultipathSet> multipath_;  // last published per access link
   std::deque<Transmit> transmits_;
   std::deque<MagDataplaneOp> dataplane_;
   std::deque<Event> events_;
