@@ -109,5 +109,45 @@ TEST_F(Seed001, FmaMnNotAttachedRollsTheMoveBack) {
   EXPECT_TRUE(reported);
 }
 
+// §3.3: the move is triggered by the attachment of the LTE interface; the PBA to MAG2 carries
+// what an FMI would (HNP with L = 1 plus flow information), so no FMI/FMA follows.
+TEST(Seed001AttachTrigger, MoveTriggeredByAttachmentRidesInThePba) {
+  PolicyStore policy = two_mag_policy(MnFeatures{true, false, false, false});
+  MnProfile mn = *policy.find(kMn);
+  wire::Ipv6TrafficSelector video;
+  video.next_header = wire::Bound<std::uint8_t>{17, std::nullopt};
+  video.dst_port = wire::Bound<std::uint16_t>{5004, std::nullopt};
+  mn.attach_flows = {AttachFlowRule{wire::AccessTech::kEutran, FlowEntry{7, 20, video, {}, FlowAction::kForward}}};
+  policy.add_mn(mn);
+  SimLab lab(lma_config(), std::move(policy), 9);
+  auto mag1 = lab.add_mag(kMag1);
+  auto mag2 = lab.add_mag(kMag2);
+  lab.attach(mag1, Attachment{1, kMn, {2, 0, 0, 0, 0, 1}, wire::AccessTech::kWlan, wire::HandoffIndicator::kNewInterface,
+                              {}, 0, false, false, false});
+  lab.run_for(seconds(1));
+  lab.attach(mag2, Attachment{2, kMn, {2, 0, 0, 0, 0, 2}, wire::AccessTech::kEutran,
+                              wire::HandoffIndicator::kNewInterface, {}, 0, false, false, false});
+  lab.run_for(seconds(1));
+  EXPECT_EQ(lab.chart(), (Chart{"PBU", "PBA", "PBU", "PBA"}));
+  auto pref1 = lab.mag(mag1).bindings().find(1)->prefixes.at(0);
+  auto pref2 = lab.mag(mag2).bindings().find(2)->prefixes.at(0);
+  const auto& pba = lab.wire_log()[3].message;
+  std::vector<wire::HnpOption> hnps;
+  for (const auto* h : wire::find_options<wire::HnpOption>(pba)) hnps.push_back(*h);
+  EXPECT_EQ(hnps, (std::vector<wire::HnpOption>{{false, pref2}, {true, pref1}}));
+  const auto* fid = wire::find_option<wire::FlowIdOption>(pba);
+  ASSERT_NE(fid, nullptr);
+  EXPECT_EQ(fid->fid, 7);
+  EXPECT_EQ(fid->bid_refs, std::vector<std::uint16_t>{2});
+  // MAG2 routes pref1 to the MN without advertising it; the LMA steers the flow to BID 2.
+  const auto* b2 = lab.mag(mag2).bindings().find(2);
+  EXPECT_EQ(b2->prefixes, std::vector<wire::Ipv6Prefix>{pref2});
+  EXPECT_EQ(b2->off_link_prefixes, std::vector<wire::Ipv6Prefix>{pref1});
+  EXPECT_EQ(b2->flows.size(), 1u);
+  EXPECT_EQ(lab.lma().flows().find(kMn, 7)->bids, std::vector<std::uint16_t>{2});
+  EXPECT_EQ(lab.lma().bindings().by_bid(kMn, 2)->off_link_prefixes, std::vector<wire::Ipv6Prefix>{pref1});
+  EXPECT_EQ(lab.decode_failures(), 0u);
+}
+
 }  // namespace
 }  // namespace pmipx::sim

@@ -40,5 +40,45 @@ TEST(Seed002, MuhoPrefixesAreRoutedAtEveryMagAndNeverAdvertised) {
   EXPECT_EQ(lab.decode_failures(), 0u);
 }
 
+// Figure 4: the LMA's policy table maps flow1 (a 6-tuple towards pref1) to MAG2. MAG2 already
+// routes pref1 (MuHo), so the move needs no signaling at all.
+TEST(Seed002PolicyTable, SixTupleFlowToAnotherMagNeedsNoSignaling) {
+  SimLab lab(lma_config(), two_mag_policy(MnFeatures{false, true, false, false}), 6);
+  auto mag1 = lab.add_mag(kMag1);
+  auto mag2 = lab.add_mag(kMag2);
+  lab.attach(mag1, Attachment{1, kMn, {2, 0, 0, 0, 0, 1}, wire::AccessTech::kWlan,
+                              wire::HandoffIndicator::kNewInterface, {}, 0, false, true});
+  lab.run_for(seconds(1));
+  lab.attach(mag2, Attachment{2, kMn, {2, 0, 0, 0, 0, 2}, wire::AccessTech::kEutran,
+                              wire::HandoffIndicator::kNewInterface, {}, 0, false, true});
+  lab.run_for(seconds(1));
+  auto before = lab.chart().size();
+  auto pref1 = lab.mag(mag1).bindings().find(1)->prefixes.at(0);
+  // flow1: CN 2001:db8:ff::5 port 443 -> pref1::10 port 40000, flow label 0x12345, TCP.
+  wire::Ipv6TrafficSelector t;
+  t.src = wire::Bound<wire::Ipv6Address>{a6("2001:db8:ff::5"), std::nullopt};
+  auto mn_addr = pref1.address;
+  mn_addr.octets[15] = 0x10;
+  t.dst = wire::Bound<wire::Ipv6Address>{mn_addr, std::nullopt};
+  t.src_port = wire::Bound<std::uint16_t>{443, std::nullopt};
+  t.dst_port = wire::Bound<std::uint16_t>{40000, std::nullopt};
+  t.flow_label = wire::Bound<std::uint32_t>{0x12345, std::nullopt};
+  t.next_header = wire::Bound<std::uint8_t>{6, std::nullopt};
+  auto refused = lab.at_lma([&](LmaEngine& lma, const Now& now) {
+    return lma.set_flow(now, kMn, FlowEntry{1, 10, t, {2}, FlowAction::kForward});
+  });
+  EXPECT_EQ(refused, std::nullopt);
+  lab.run_for(seconds(2));
+  EXPECT_EQ(lab.chart().size(), before);  // no FMI
+  std::optional<lma_op::FlowRuleSet> rule;
+  for (const auto& op : lab.lma_ops()) {
+    if (const auto* r = std::get_if<lma_op::FlowRuleSet>(&op)) rule = *r;
+  }
+  ASSERT_TRUE(rule);
+  EXPECT_EQ(std::get<wire::Ipv6TrafficSelector>(rule->selector), t);
+  ASSERT_EQ(rule->entries.size(), 1u);
+  EXPECT_EQ(lab.lma().bindings().find(rule->entries[0])->proxy_coa, kMag2);
+}
+
 }  // namespace
 }  // namespace pmipx::sim

@@ -407,6 +407,7 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
   }
   grant(now, v, entry);
   entry.muho = v.profile->features.muho && wire::find_option<wire::MuhoOption>(*v.message) != nullptr;
+  apply_attach_flows(*v.profile, entry);
   for (const auto& p : reserved) event(EventKind::kPrefixAllocated, &v.mn, entry.id, 0, p.to_string());
   tunnel_ref(entry.proxy_coa);
   for (const auto& p : entry.prefixes) {
@@ -627,6 +628,9 @@ void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, cons
   opts.push_back(v.mn_id ? *v.mn_id : wire::MnIdOption{wire::MnIdSubtype::kNai, ""});
   if (ok && e) {
     for (const auto& p : e->prefixes) opts.push_back(wire::HnpOption{false, p});
+    // Seed 001 §3.3: the PBA carries what an FMI would: the prefixes this MAG routes
+    // off-link (L = 1), as a complete list.
+    for (const auto& p : e->off_link_prefixes) opts.push_back(wire::HnpOption{true, p});
   } else if (v.hnps.empty()) {
     opts.push_back(wire::HnpOption{});
   } else {
@@ -646,6 +650,9 @@ void LmaEngine::send_pba(const Now& now, const PbuView& v, BaStatus status, cons
     auto others = other_prefixes(*e);
     if (others.empty()) opts.push_back(wire::MuhoOption{});
     for (const auto& p : others) opts.push_back(wire::MuhoOption{p});
+  }
+  if (ok && e && !e->off_link_prefixes.empty() && config_.fmi_flow_information) {
+    add_flow_information(e->mn_id, e->bid, opts, nullptr);
   }
   if (v.mmb) {
     // RFC 8278 §4.4: accepted, the Multipath Binding option alone; refused, both echoed.
@@ -714,33 +721,22 @@ std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, c
     for (auto bid : flow.bids) {
       const auto* t = cache_.by_bid(mn, bid);
       std::set<wire::Ipv6Prefix> off(t->off_link_prefixes.begin(), t->off_link_prefixes.end());
+      auto known = known_off_link(*t);
       bool missing = false;
       for (const auto& p : needed) {
         bool on_link = std::find(t->prefixes.begin(), t->prefixes.end(), p) != t->prefixes.end();
-        if (!on_link && off.insert(p).second) missing = true;
+        bool routed = std::find(known.begin(), known.end(), p) != known.end();
+        if (!on_link && !routed && off.insert(p).second) missing = true;
       }
-      if (!missing) continue;  // shared prefix or already routed there: no signaling (§3.2.1)
+      // Shared prefix, already routed there, or a MuHo MAG that routes every prefix of the
+      // MN (seed 002 §4.3): no signaling (seed 001 §3.2.1).
+      if (!missing) continue;
       // FMI: MN-ID first, then the complete off-link list with L = 1 (seed 001 §4.2).
       PendingMove::Target target{t->id, std::vector<wire::Ipv6Prefix>(off.begin(), off.end()), {}, t->proxy_coa, false};
       wire::Message fmi{wire::UpdateNotification{upn_sequence_++, wire::NotificationReason::kFlowMobility, true, false},
                         {mn.to_option()}};
       for (const auto& p : target.off_link) fmi.options.push_back(wire::HnpOption{true, p});
-      if (config_.fmi_flow_information) {
-        // Flow-level information (§3.4): every flow of the MN that will use this MAG.
-        auto add = [&](const FlowEntry& f) {
-          if (std::find(f.bids.begin(), f.bids.end(), bid) == f.bids.end()) return;
-          wire::FlowIdOption o;
-          o.fid = f.fid;
-          o.priority = f.priority;
-          o.selector = f.selector;
-          o.bid_refs = {bid};
-          fmi.options.push_back(std::move(o));
-        };
-        for (const auto* f : flows_.flows(mn)) {
-          if (f->fid != flow.fid) add(*f);
-        }
-        add(flow);
-      }
+      if (config_.fmi_flow_information) add_flow_information(mn, bid, fmi.options, &flow);
       target.fmi = std::move(fmi);
       move.targets.push_back(std::move(target));
     }
@@ -824,6 +820,70 @@ void LmaEngine::finish_move(std::uint64_t id, bool ok, std::uint32_t status, con
     event(EventKind::kFlowMoveFailed, &it->second.mn, 0, status, fmt::format("fid={}: {}", it->second.flow.fid, why));
   }
   moves_.erase(it);
+}
+
+// Flow-level information (seed 001 §3.4): every flow of the MN that uses entry `bid`, with
+// `replacing` standing in for the cached flow of the same FID.
+void LmaEngine::add_flow_information(const MnId& mn, std::uint16_t bid, std::vector<wire::MobilityOption>& out,
+                                     const FlowEntry* replacing) const {
+  auto add = [&](const FlowEntry& f) {
+    if (std::find(f.bids.begin(), f.bids.end(), bid) == f.bids.end()) return;
+    wire::FlowIdOption o;
+    o.fid = f.fid;
+    o.priority = f.priority;
+    o.selector = f.selector;
+    o.bid_refs = {bid};
+    out.push_back(std::move(o));
+  };
+  for (const auto* f : flows_.flows(mn)) {
+    if (!replacing || f->fid != replacing->fid) add(*f);
+  }
+  if (replacing) add(*replacing);
+}
+
+// Prefixes the entry's MAG already routes to the MN without an FMI: a MuHo MAG has every
+// prefix of the MN's other active entries (seed 002 §5.2.1).
+std::vector<wire::Ipv6Prefix> LmaEngine::known_off_link(const BindingCacheEntry& e) const {
+  return e.muho ? other_prefixes(e) : std::vector<wire::Ipv6Prefix>{};
+}
+
+// Seed 001 §3.3: flows the profile moves to a new attachment of this access technology. The
+// PBA about to be sent carries the off-link prefixes they need, so no FMI follows.
+void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& e) {
+  for (const auto& rule : profile.attach_flows) {
+    if (rule.att != e.att) continue;
+    if (flow_move_pending(e.mn_id)) {
+      event(EventKind::kFlowMoveFailed, &e.mn_id, e.id, 0,
+            fmt::format("fid={}: a flow change is waiting for an FMA", rule.flow.fid));
+      continue;
+    }
+    FlowEntry f = rule.flow;
+    f.bids = {e.bid};
+    f.action = FlowAction::kForward;
+    std::set<wire::Ipv6Prefix> needed;
+    if (auto own = flow_prefix(e.mn_id, f)) {
+      needed.insert(*own);
+    } else {
+      for (EntryId id : cache_.by_mn(e.mn_id)) {
+        const auto& ps = cache_.find(id)->prefixes;
+        needed.insert(ps.begin(), ps.end());
+      }
+    }
+    std::set<wire::Ipv6Prefix> off(e.off_link_prefixes.begin(), e.off_link_prefixes.end());
+    auto known = known_off_link(e);
+    for (const auto& p : needed) {
+      bool on_link = std::find(e.prefixes.begin(), e.prefixes.end(), p) != e.prefixes.end();
+      if (!on_link && std::find(known.begin(), known.end(), p) == known.end()) off.insert(p);
+    }
+    if (auto why = flows_.upsert(e.mn_id, f)) {
+      event(EventKind::kFlowMoveFailed, &e.mn_id, e.id, 0, fmt::format("fid={}: {}", f.fid, *why));
+      continue;
+    }
+    e.off_link_prefixes.assign(off.begin(), off.end());
+    push_flow_rule(e.mn_id, f);
+    ++counters_.flow_moves;
+    event(EventKind::kFlowMoved, &e.mn_id, e.id, 0, fmt::format("fid={} in the PBA", f.fid));
+  }
 }
 
 // ---- multihoming (seed 002) ---------------------------------------------------------------

@@ -214,6 +214,10 @@ class LmaEngine {
   std::vector<wire::Ipv6Prefix> other_prefixes(const BindingCacheEntry& e) const;
   void notify_muho_peers(const BindingCacheEntry& changed);
   void apply_flow(const MnId& mn, const FlowEntry& flow);
+  void apply_attach_flows(const MnProfile& profile, BindingCacheEntry& e);
+  std::vector<wire::Ipv6Prefix> known_off_link(const BindingCacheEntry& e) const;
+  void add_flow_information(const MnId& mn, std::uint16_t bid, std::vector<wire::MobilityOption>& out,
+                            const FlowEntry* replacing) const;
   void push_flow_rule(const MnId& mn, const FlowEntry& flow);
   void finish_move(std::uint64_t id, bool ok, std::uint32_t status, const std::string& why);
   std::optional<wire::Ipv6Prefix> flow_prefix(const MnId& mn, const FlowEntry& flow) const;

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "core/lma/flow_mobility_cache.hpp"
 #include "core/lma/prefix_pool.hpp"
 #include "core/multipath_policy.hpp"
 #include "core/mn_id.hpp"
@@ -21,6 +22,13 @@ struct MnFeatures {
   bool primary_hoa = false;      // seed 003
 };
 
+// Seed 001 §3.3: a flow that moves to an interface of this access technology as soon as it
+// attaches; the move rides in that attachment's PBA instead of an FMI.
+struct AttachFlowRule {
+  wire::AccessTech att = wire::AccessTech::kReserved;
+  FlowEntry flow;  // its BIDs are the new entry's
+};
+
 struct MnProfile {
   MnId id;
   bool proxy_enabled = true;                    // false: PBA 152
@@ -31,6 +39,7 @@ struct MnProfile {
   std::size_t prefixes_per_session = 1;
   MnFeatures features;
   MultipathPolicy multipath;  // seed 004: distribution and label rules for its paths
+  std::vector<AttachFlowRule> attach_flows;  // seed 001 §3.3
 };
 
 class PolicyStore {

@@ -264,28 +264,37 @@ void MagEngine::on_upn(const Now& now, const wire::Ipv6Address& src, const wire:
     reply(wire::NotificationAckStatus::kMnNotAttached, {});
     return;
   }
-  std::vector<wire::Ipv6Prefix> off;
   std::vector<wire::MobilityOption> echo;
   for (const auto* h : wire::find_options<wire::HnpOption>(m)) {
-    if (h->prefix.address.is_zero() || !h->off_link) continue;
-    off.push_back(h->prefix);
-    echo.push_back(*h);
+    if (!h->prefix.address.is_zero() && h->off_link) echo.push_back(*h);
   }
-  for (const auto& p : e->off_link_prefixes) {
-    if (std::find(off.begin(), off.end(), p) == off.end()) dataplane_.push_back(mag_op::RouteRemove{e->link, p});
-  }
-  for (const auto& p : off) {
-    if (std::find(e->off_link_prefixes.begin(), e->off_link_prefixes.end(), p) == e->off_link_prefixes.end()) {
-      dataplane_.push_back(mag_op::RouteAdd{e->link, p, false});
-    }
-  }
-  e->off_link_prefixes = off;
-  e->flows.clear();
-  for (const auto* f : wire::find_options<wire::FlowIdOption>(m)) e->flows.push_back(*f);
+  auto off = set_off_link(*e, m);
   std::string list;
   for (const auto& p : off) list += (list.empty() ? "" : ",") + p.to_string();
   event(EventKind::kFlowMoved, e, 0, fmt::format("off-link prefixes [{}], {} flow(s)", list, e->flows.size()));
   reply(wire::NotificationAckStatus::kSuccess, std::move(echo));
+}
+
+// The HNP options with L = 1 of an FMI, or of a PBA (seed 001 §3.3), are the complete list of
+// prefixes routed to this MN link off-link; the Flow Identification options describe the
+// flows they carry.
+std::vector<wire::Ipv6Prefix> MagEngine::set_off_link(BindingUpdateListEntry& e, const wire::Message& m) {
+  std::vector<wire::Ipv6Prefix> off;
+  for (const auto* h : wire::find_options<wire::HnpOption>(m)) {
+    if (!h->prefix.address.is_zero() && h->off_link) off.push_back(h->prefix);
+  }
+  for (const auto& p : e.off_link_prefixes) {
+    if (std::find(off.begin(), off.end(), p) == off.end()) dataplane_.push_back(mag_op::RouteRemove{e.link, p});
+  }
+  for (const auto& p : off) {
+    if (std::find(e.off_link_prefixes.begin(), e.off_link_prefixes.end(), p) == e.off_link_prefixes.end()) {
+      dataplane_.push_back(mag_op::RouteAdd{e.link, p, false});
+    }
+  }
+  e.off_link_prefixes = off;
+  e.flows.clear();
+  for (const auto* f : wire::find_options<wire::FlowIdOption>(m)) e.flows.push_back(*f);
+  return off;
 }
 
 // Seed 002 §5.2.1: the MuHo prefixes of a PBA (or of a later update) are the MN's other
@@ -309,9 +318,11 @@ void MagEngine::set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message
 
 void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire::Message& m) {
   const auto& ba = std::get<wire::BindingAck>(m.body);
-  std::vector<wire::Ipv6Prefix> prefixes;
+  std::vector<wire::Ipv6Prefix> prefixes;  // on-link: advertised
+  bool off_link = false;
   for (const auto* h : wire::find_options<wire::HnpOption>(m)) {
-    if (!h->prefix.address.is_zero()) prefixes.push_back(h->prefix);
+    if (h->off_link) off_link = true;
+    if (!h->prefix.address.is_zero() && !h->off_link) prefixes.push_back(h->prefix);
   }
   if (const auto* lla = wire::find_option<wire::LinkLocalAddressOption>(m)) e.mag_link_local = lla->address;
   if (config_.fixed_link_local) e.mag_link_local = *config_.fixed_link_local;
@@ -348,6 +359,9 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
   }
   e.advertised = true;
   if (e.muho) set_muho_prefixes(e, m);
+  // A PBA without L = 1 options leaves the off-link state to FMIs (an LMA without seed 001
+  // §3.3 never sends them).
+  if (off_link) set_off_link(e, m);
   dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, e.prefixes, ba.lifetime.seconds()});
   if (first && e.multipath) {
     for (PathIndex p = 1; p < wan_count(); ++p) {

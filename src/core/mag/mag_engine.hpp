@@ -158,6 +158,7 @@ class MagEngine {
   WanLink wan(PathIndex path) const;
   std::size_t wan_count() const { return config_.wan_links.empty() ? 1 : config_.wan_links.size(); }
   void set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message& m);
+  std::vector<wire::Ipv6Prefix> set_off_link(BindingUpdateListEntry& e, const wire::Message& m);
   void event(EventKind kind, const BindingUpdateListEntry* e, std::uint32_t status, std::string detail);
 
   MagConfig config_;
