@@ -1,5 +1,6 @@
 #include "core/lma/binding_cache.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace pmipx::core {
@@ -24,7 +25,7 @@ BindingCacheEntry& BindingCache::insert(BindingCacheEntry entry) {
   entry.bid = bid;
   if (entry.bid_priority == 0) entry.bid_priority = static_cast<std::uint8_t>(bid < 127 ? bid : 127);
 
-  by_mn_.emplace(entry.mn_id, entry.id);
+  by_mn_.emplace(entry.mn_id.hash(), entry.id);
   for (const auto& p : entry.prefixes) by_prefix_.emplace(p, entry.id);
   by_proxy_coa_.emplace(entry.proxy_coa, entry.id);
   auto [it, inserted] = entries_.emplace(entry.id, std::move(entry));
@@ -35,7 +36,13 @@ void BindingCache::erase(EntryId id) {
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   const auto& e = it->second;
-  unindex(by_mn_, e.mn_id, id);
+  auto [lo, hi] = by_mn_.equal_range(e.mn_id.hash());
+  for (auto i = lo; i != hi; ++i) {
+    if (i->second == id) {
+      by_mn_.erase(i);
+      break;
+    }
+  }
   for (const auto& p : e.prefixes) unindex(by_prefix_, p, id);
   unindex(by_proxy_coa_, e.proxy_coa, id);
   entries_.erase(it);
@@ -61,7 +68,16 @@ std::vector<EntryId> collect(const std::multimap<K, EntryId>& index, const K& ke
 }
 }  // namespace
 
-std::vector<EntryId> BindingCache::by_mn(const MnId& mn) const { return collect(by_mn_, mn); }
+// In insertion order (ids only grow), so "the MN's first entry" means the same everywhere.
+std::vector<EntryId> BindingCache::by_mn(const MnId& mn) const {
+  std::vector<EntryId> out;
+  auto [lo, hi] = by_mn_.equal_range(mn.hash());
+  for (auto it = lo; it != hi; ++it) {
+    if (entries_.at(it->second).mn_id == mn) out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 std::vector<EntryId> BindingCache::by_prefix(const wire::Ipv6Prefix& p) const { return collect(by_prefix_, p); }
 std::vector<EntryId> BindingCache::by_proxy_coa(const wire::Ipv6Address& a) const {
   return collect(by_proxy_coa_, a);

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,7 +57,7 @@ struct BindingCacheEntry {
     std::uint8_t label = 0;
     bool operator==(const MultipathPath&) const = default;
   };
-  std::optional<MultipathPath> path;
+  std::shared_ptr<const MultipathPath> path;  // shared: entries are copied, paths are rare
   wire::Lifetime lifetime;
   Instant registered{};
   Instant expires{};
@@ -79,14 +81,16 @@ class BindingCache {
   void set_proxy_coa(EntryId id, const wire::Ipv6Address& a);
 
   std::size_t size() const { return entries_.size(); }
-  const std::map<EntryId, BindingCacheEntry>& entries() const { return entries_; }
+  const std::unordered_map<EntryId, BindingCacheEntry>& entries() const { return entries_; }
 
  private:
   template <class K>
   static void unindex(std::multimap<K, EntryId>& index, const K& key, EntryId id);
 
-  std::map<EntryId, BindingCacheEntry> entries_;
-  std::multimap<MnId, EntryId> by_mn_;
+  // Hashed: refreshes look entries up by id and MN at a million bindings. by_mn_ keys on the
+  // MN-ID's hash so the index holds no copy of the identifier; lookups confirm the match.
+  std::unordered_map<EntryId, BindingCacheEntry> entries_;
+  std::unordered_multimap<std::uint64_t, EntryId> by_mn_;
   std::multimap<wire::Ipv6Prefix, EntryId> by_prefix_;
   std::multimap<wire::Ipv6Address, EntryId> by_proxy_coa_;
   EntryId next_id_ = 1;

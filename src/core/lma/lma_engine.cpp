@@ -508,7 +508,8 @@ void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
     e.primary = v.lli->primary;
   }
   if (v.mmb && v.mag_id) {
-    e.path = BindingCacheEntry::MultipathPath{v.mag_id->identifier, v.mmb->bid, v.mmb->if_att, v.mmb->if_label};
+    BindingCacheEntry::MultipathPath path{v.mag_id->identifier, v.mmb->bid, v.mmb->if_att, v.mmb->if_label};
+    if (!e.path || *e.path != path) e.path = std::make_shared<const BindingCacheEntry::MultipathPath>(std::move(path));
   }
   timers_.arm({TimerKind::kLifetime, e.id}, e.expires);
 }

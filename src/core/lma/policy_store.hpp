@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "core/lma/flow_mobility_cache.hpp"
@@ -59,7 +60,7 @@ class PolicyStore {
 
  private:
   std::set<wire::Ipv6Address> mags_;
-  std::map<MnId, MnProfile> mns_;
+  std::unordered_map<MnId, MnProfile, MnIdHash> mns_;
   std::optional<PrefixPool> pool_;
 };
 
