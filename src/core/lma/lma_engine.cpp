@@ -413,6 +413,11 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
   for (const auto& p : entry.prefixes) {
     dataplane_.push_back(lma_op::RouteAdd{p, entry.id, entry.bid, entry.proxy_coa});
   }
+  // A BID freed by a deleted entry names this one now (RFC 6089 §4.2: flows bind to BIDs):
+  // flows that named it are active again and must be programmed to it.
+  for (const auto* f : flows_.flows(v.mn)) {
+    if (std::find(f->bids.begin(), f->bids.end(), entry.bid) != f->bids.end()) push_flow_rule(v.mn, *f);
+  }
   event(EventKind::kBindingCreated, &v.mn, entry.id, 0,
         fmt::format("bid={} proxy-coa={} hi={}", entry.bid, entry.proxy_coa.to_string(),
                     static_cast<int>(v.handoff())));
@@ -510,6 +515,8 @@ void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
   if (v.mmb && v.mag_id) {
     BindingCacheEntry::MultipathPath path{v.mag_id->identifier, v.mmb->bid, v.mmb->if_att, v.mmb->if_label};
     if (!e.path || *e.path != path) e.path = std::make_shared<const BindingCacheEntry::MultipathPath>(std::move(path));
+  } else {
+    e.path.reset();  // a PBU without the option: an ordinary binding from now on (RFC 8278 §4.4)
   }
   timers_.arm({TimerKind::kLifetime, e.id}, e.expires);
 }

@@ -9,6 +9,13 @@ namespace pmipx::core {
 using wire::BaStatus;
 using wire::HandoffIndicator;
 
+wire::HandoffIndicator MagEngine::reregistration_hi(wire::HandoffIndicator attach_hi) {
+  if (attach_hi == HandoffIndicator::kNewInterface || attach_hi == HandoffIndicator::kNewInterfaceSharingPrefixes) {
+    return attach_hi;
+  }
+  return HandoffIndicator::kNotChanged;
+}
+
 MagEngine::MagEngine(MagConfig config) : config_(std::move(config)), wan_up_(wan_count(), true) {}
 
 WanLink MagEngine::wan(PathIndex path) const {
@@ -24,7 +31,9 @@ void MagEngine::event(EventKind kind, const BindingUpdateListEntry* e, std::uint
 // PROTOCOL.md §8.3.
 void MagEngine::attach(const Now& now, const Attachment& a) {
   if (auto* old = bul_.find(a.link)) {
-    if (old->mn_id == a.mn_id && old->state != BuleState::kRejected) return;  // already serving it
+    if (old->mn_id == a.mn_id && old->state != BuleState::kRejected && old->state != BuleState::kDeregistering) {
+      return;  // already serving it
+    }
     for (auto* p : bul_.paths(a.link)) remove(*p, EventKind::kMnDetached, "replaced by a new attachment on the link");
   }
   BindingUpdateListEntry e;
@@ -345,7 +354,9 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
   auto refresh_after = seconds(ba.lifetime.seconds()) * config_.refresh_percent / 100;
   timers_.arm(key(TimerKind::kRefresh, e), now.mono + refresh_after);
   if (e.path != 0) {
-    // Another WAN path of a multipath binding: the access side belongs to path 0.
+    // Another WAN path of a multipath binding: the access side belongs to path 0; the
+    // prefixes are kept to register this path again after an expiry.
+    e.prefixes = prefixes;
     if (first) event(EventKind::kMnRegistered, &e, 0, fmt::format("path {} up via {}", e.path, wan(e.path).proxy_coa.to_string()));
     publish_paths(e.link);
     return;
@@ -365,7 +376,14 @@ void MagEngine::registered(const Now& now, BindingUpdateListEntry& e, const wire
   dataplane_.push_back(mag_op::RouterAdvertisement{e.link, e.mag_link_local, e.prefixes, ba.lifetime.seconds()});
   if (first && e.multipath) {
     for (PathIndex p = 1; p < wan_count(); ++p) {
-      if (wan_up_[p] && !bul_.find(e.link, p)) start_path(now, e, p);
+      auto* old = bul_.find(e.link, p);
+      if (old && old->state == BuleState::kDeregistering) {
+        // Left over from the MN's previous attachment: the new registration supersedes it
+        // (its later timestamp wins at the LMA whichever arrives first).
+        remove(*old, EventKind::kMnDetached, "superseded by a new attachment");
+        old = nullptr;
+      }
+      if (wan_up_[p] && !old) start_path(now, e, p);
     }
   }
   publish_paths(e.link);
@@ -515,7 +533,16 @@ std::optional<std::string> MagEngine::wan_link_down(const Now& now, PathIndex pa
     timers_.cancel(key(TimerKind::kRefresh, *e));
     timers_.cancel(key(TimerKind::kExpire, *e));
     publish_paths(e->link);
-    if (!via) continue;  // no live path to signal over: the LMA's binding runs out
+    if (!via) {
+      // No live path to signal over: the LMA's binding runs out. Locally the path is gone;
+      // path 0 keeps anchoring the access side until a link returns.
+      if (e->path == 0) {
+        e->state = BuleState::kPathDown;
+      } else {
+        remove(*e, EventKind::kMnDetached, "WAN link down, no path left to signal over");
+      }
+      continue;
+    }
     e->via = via;
     send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
   }
@@ -532,10 +559,18 @@ std::optional<std::string> MagEngine::wan_link_up(const Now& now, PathIndex path
   }
   for (LinkId link : links) {
     auto* anchor = bul_.find(link, 0);
-    if (path == 0 && anchor->state == BuleState::kPathDown) {
+    auto* current = bul_.find(link, path);
+    if (current && current->state == BuleState::kDeregistering && current->via) {
+      // The link flapped back before the path's de-registration was answered: register it
+      // again (a later timestamp revives the LMA's entry; the old PBA no longer matches).
+      current->via.reset();
+      current->requested = current->prefixes.empty() ? anchor->prefixes : current->prefixes;
+      current->state = BuleState::kWaitPba;
+      send_pbu(now, *current, reregistration_hi(current->attach_hi), false, false);
+    } else if (path == 0 && anchor->state == BuleState::kPathDown) {
       anchor->requested = anchor->prefixes;
       anchor->state = BuleState::kWaitPba;
-      send_pbu(now, *anchor, anchor->attach_hi, false, false);
+      send_pbu(now, *anchor, reregistration_hi(anchor->attach_hi), false, false);
     } else if (path != 0 && !bul_.find(link, path) &&
                (anchor->state == BuleState::kRegistered || anchor->state == BuleState::kRefreshing ||
                 anchor->state == BuleState::kPathDown)) {
@@ -578,7 +613,10 @@ void MagEngine::handle_timeout(const Now& now) {
         e->requested = e->prefixes;
         e->prefixes.clear();
         e->state = BuleState::kWaitPba;
-        send_pbu(now, *e, e->attach_hi, false, false);
+        // A handoff (HI 2/3/4) happened long ago: repeating it could take over another
+        // interface's entry holding the same prefixes (RFC 5213 §5.4.1 A.4). New and
+        // shared-prefix attachments say what they are again; the rest are re-registrations.
+        send_pbu(now, *e, reregistration_hi(e->attach_hi), false, false);
         break;
       }
     }

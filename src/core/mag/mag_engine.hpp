@@ -156,6 +156,7 @@ class MagEngine {
   void start_path(const Now& now, const BindingUpdateListEntry& anchor, PathIndex path);
   void publish_paths(LinkId link);
   WanLink wan(PathIndex path) const;
+  static wire::HandoffIndicator reregistration_hi(wire::HandoffIndicator attach_hi);
   std::size_t wan_count() const { return config_.wan_links.empty() ? 1 : config_.wan_links.size(); }
   void set_muho_prefixes(BindingUpdateListEntry& e, const wire::Message& m);
   std::vector<wire::Ipv6Prefix> set_off_link(BindingUpdateListEntry& e, const wire::Message& m);
