@@ -27,8 +27,8 @@ BindingCacheEntry& BindingCache::insert(BindingCacheEntry entry) {
 
   by_mn_.emplace(entry.mn_id.hash(), entry.id);
   for (const auto& p : entry.prefixes) by_prefix_.emplace(p, entry.id);
-  by_proxy_coa_.emplace(entry.proxy_coa, entry.id);
   auto [it, inserted] = entries_.emplace(entry.id, std::move(entry));
+  index_coa(it->second);
   return it->second;
 }
 
@@ -44,7 +44,7 @@ void BindingCache::erase(EntryId id) {
     }
   }
   for (const auto& p : e.prefixes) unindex(by_prefix_, p, id);
-  unindex(by_proxy_coa_, e.proxy_coa, id);
+  unindex_coa(e);
   entries_.erase(it);
 }
 
@@ -80,7 +80,38 @@ std::vector<EntryId> BindingCache::by_mn(const MnId& mn) const {
 }
 std::vector<EntryId> BindingCache::by_prefix(const wire::Ipv6Prefix& p) const { return collect(by_prefix_, p); }
 std::vector<EntryId> BindingCache::by_proxy_coa(const wire::Ipv6Address& a) const {
-  return collect(by_proxy_coa_, a);
+  auto it = by_proxy_coa_.find(a);
+  if (it == by_proxy_coa_.end()) return {};
+  std::vector<EntryId> out = it->second;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::size_t BindingCache::AddressHash::operator()(const wire::Ipv6Address& a) const {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (auto b : a.octets) {
+    h ^= b;
+    h *= 0x100000001b3ull;
+  }
+  return static_cast<std::size_t>(h);
+}
+
+void BindingCache::index_coa(BindingCacheEntry& e) {
+  auto& ids = by_proxy_coa_[e.proxy_coa];
+  e.coa_slot = static_cast<std::uint32_t>(ids.size());
+  ids.push_back(e.id);
+}
+
+// Swap-and-pop: the last entry of the CoA takes the leaving one's slot.
+void BindingCache::unindex_coa(const BindingCacheEntry& e) {
+  auto it = by_proxy_coa_.find(e.proxy_coa);
+  if (it == by_proxy_coa_.end()) return;
+  auto& ids = it->second;
+  EntryId last = ids.back();
+  ids[e.coa_slot] = last;
+  if (last != e.id) entries_.at(last).coa_slot = e.coa_slot;
+  ids.pop_back();
+  if (ids.empty()) by_proxy_coa_.erase(it);
 }
 
 const BindingCacheEntry* BindingCache::by_bid(const MnId& mn, std::uint16_t bid) const {
@@ -102,9 +133,9 @@ void BindingCache::set_prefixes(EntryId id, std::vector<wire::Ipv6Prefix> prefix
 void BindingCache::set_proxy_coa(EntryId id, const wire::Ipv6Address& a) {
   auto* e = find(id);
   if (!e) return;
-  unindex(by_proxy_coa_, e->proxy_coa, id);
+  unindex_coa(*e);
   e->proxy_coa = a;
-  by_proxy_coa_.emplace(a, id);
+  index_coa(*e);
 }
 
 }  // namespace pmipx::core

@@ -29,25 +29,20 @@ enum class BceState : std::uint8_t {
 };
 
 struct BindingCacheEntry {
+  // Fields are ordered by alignment: a million of these live in the cache.
   EntryId id = 0;
+  Instant registered{};
+  Instant expires{};
+  // The lifetime timer as armed. A refresh only moves `expires`; the timer fires at this
+  // older deadline and re-arms itself, so refreshes touch no timer structure.
+  Instant lifetime_deadline{};
   MnId mn_id;
-  wire::AccessTech att = wire::AccessTech::kReserved;
   wire::Bytes mn_ll_id;  // empty: the PBU carried no MN-LL-ID (the ALL_ZERO of RFC 5213)
   std::vector<wire::Ipv6Prefix> prefixes;
-  bool shares_prefixes = false;  // created by HI 6 (RFC 7864)
-  wire::Ipv6Address proxy_coa;
-  wire::Ipv6Address mag_link_local;
-  std::uint16_t bid = 0;          // RFC 7864: the LMA names each entry of an MN
-  std::uint8_t bid_priority = 0;  // lower is preferred
-  std::uint8_t ifp = 0;           // seed 003 interface priority
-  bool primary = false;           // seed 003 P flag
-  std::optional<wire::Timestamp> timestamp;  // last accepted (timestamp mode)
-  std::optional<std::uint16_t> sequence;     // last accepted (sequence mode)
-  std::uint16_t last_pbu_sequence = 0;       // of the last accepted PBU, to spot duplicates
   // Other entries' prefixes this entry's MAG routes off-link for moved flows (seed 001
-  // §3.2.2), as last acknowledged by an FMA.
+  // §3.2.2), as last acknowledged by an FMA or sent in a PBA (§3.3).
   std::vector<wire::Ipv6Prefix> off_link_prefixes;
-  bool muho = false;  // seed 002: its MAG asked for the prefixes of the MN's other entries
+  std::optional<wire::Timestamp> timestamp;  // last accepted (timestamp mode)
   // Seed 004 (RFC 8278): the entry is one WAN path of a MAG's multipath binding; its
   // siblings from the same MAG share its prefixes.
   struct MultipathPath {
@@ -58,9 +53,19 @@ struct BindingCacheEntry {
     bool operator==(const MultipathPath&) const = default;
   };
   std::shared_ptr<const MultipathPath> path;  // shared: entries are copied, paths are rare
+  wire::Ipv6Address proxy_coa;
+  wire::Ipv6Address mag_link_local;
+  std::optional<std::uint16_t> sequence;     // last accepted (sequence mode)
+  std::uint16_t last_pbu_sequence = 0;       // of the last accepted PBU, to spot duplicates
+  std::uint32_t coa_slot = 0;  // its place in the proxy-CoA index (BindingCache only)
+  std::uint16_t bid = 0;          // RFC 7864: the LMA names each entry of an MN
   wire::Lifetime lifetime;
-  Instant registered{};
-  Instant expires{};
+  wire::AccessTech att = wire::AccessTech::kReserved;
+  std::uint8_t bid_priority = 0;  // lower is preferred
+  std::uint8_t ifp = 0;           // seed 003 interface priority
+  bool primary = false;           // seed 003 P flag
+  bool shares_prefixes = false;   // created by HI 6 (RFC 7864) or another multipath path
+  bool muho = false;  // seed 002: its MAG asked for the prefixes of the MN's other entries
   BceState state = BceState::kActive;
 };
 
@@ -86,13 +91,20 @@ class BindingCache {
  private:
   template <class K>
   static void unindex(std::multimap<K, EntryId>& index, const K& key, EntryId id);
+  void index_coa(BindingCacheEntry& e);
+  void unindex_coa(const BindingCacheEntry& e);
+  struct AddressHash {
+    std::size_t operator()(const wire::Ipv6Address& a) const;
+  };
 
   // Hashed: refreshes look entries up by id and MN at a million bindings. by_mn_ keys on the
   // MN-ID's hash so the index holds no copy of the identifier; lookups confirm the match.
   std::unordered_map<EntryId, BindingCacheEntry> entries_;
   std::unordered_multimap<std::uint64_t, EntryId> by_mn_;
   std::multimap<wire::Ipv6Prefix, EntryId> by_prefix_;
-  std::multimap<wire::Ipv6Address, EntryId> by_proxy_coa_;
+  // Thousands of entries share one proxy-CoA: a vector per CoA, each entry knowing its slot,
+  // costs 8 bytes an entry instead of a tree node.
+  std::unordered_map<wire::Ipv6Address, std::vector<EntryId>, AddressHash> by_proxy_coa_;
   EntryId next_id_ = 1;
 };
 

@@ -474,7 +474,7 @@ void LmaEngine::deregister(const Now& now, const PbuView& v, EntryId id) {
   send_pba(now, v, BaStatus::kAccepted, e);
   if (e->state != BceState::kDeletePending) {
     e->state = BceState::kDeletePending;
-    timers_.cancel({TimerKind::kLifetime, id});
+    cancel_lifetime(*e);
     timers_.arm({TimerKind::kDelete, id}, now.mono + config_.min_delay_before_bce_delete);
     dataplane_.push_back(lma_op::EntryBlock{id});
     event(EventKind::kBindingDeregistered, &v.mn, id, 0, "delete pending");
@@ -518,13 +518,13 @@ void LmaEngine::grant(const Now& now, const PbuView& v, BindingCacheEntry& e) {
   } else {
     e.path.reset();  // a PBU without the option: an ordinary binding from now on (RFC 8278 §4.4)
   }
-  timers_.arm({TimerKind::kLifetime, e.id}, e.expires);
+  arm_lifetime(e);
 }
 
 void LmaEngine::delete_entry(EntryId id, EventKind why) {
   BindingCacheEntry* e = cache_.find(id);
   if (!e) return;
-  timers_.cancel({TimerKind::kLifetime, id});
+  cancel_lifetime(*e);
   timers_.cancel({TimerKind::kDelete, id});
   for (const auto& p : e->prefixes) dataplane_.push_back(lma_op::RouteRemove{p, id});
   MnId mn = e->mn_id;
@@ -571,13 +571,41 @@ void LmaEngine::tunnel_unref(const wire::Ipv6Address& coa) {
   }
 }
 
+void LmaEngine::arm_lifetime(BindingCacheEntry& e) {
+  if (e.lifetime_deadline != Instant{} && e.lifetime_deadline <= e.expires) return;  // fires, then re-arms
+  cancel_lifetime(e);
+  lifetimes_.emplace(e.expires, e.id);
+  e.lifetime_deadline = e.expires;
+}
+
+void LmaEngine::cancel_lifetime(BindingCacheEntry& e) {
+  if (e.lifetime_deadline == Instant{}) return;
+  lifetimes_.erase({e.lifetime_deadline, e.id});
+  e.lifetime_deadline = Instant{};
+}
+
+std::optional<Instant> LmaEngine::poll_timeout() const {
+  auto t = timers_.next();
+  if (!lifetimes_.empty() && (!t || lifetimes_.begin()->first < *t)) t = lifetimes_.begin()->first;
+  return t;
+}
+
 void LmaEngine::handle_timeout(const Now& now) {
+  while (!lifetimes_.empty() && lifetimes_.begin()->first <= now.mono) {
+    EntryId id = lifetimes_.begin()->second;
+    lifetimes_.erase(lifetimes_.begin());
+    auto* e = cache_.find(id);
+    if (!e) continue;
+    e->lifetime_deadline = Instant{};
+    if (e->expires > now.mono) {
+      arm_lifetime(*e);  // refreshed since this deadline was armed
+      continue;
+    }
+    ++counters_.expired;
+    delete_entry(id, EventKind::kBindingExpired);
+  }
   while (auto key = timers_.pop_due(now.mono)) {
     switch (key->kind) {
-      case TimerKind::kLifetime:
-        ++counters_.expired;
-        delete_entry(key->id, EventKind::kBindingExpired);
-        break;
       case TimerKind::kDelete:
         delete_entry(key->id, EventKind::kBindingDeleted);
         break;
@@ -974,7 +1002,7 @@ void LmaEngine::after_multipath_accept(const PbuView& v, EntryId id) {
       if (other == id || o->state != BceState::kActive || !o->path || o->path->mag_id != e->path->mag_id) continue;
       o->lifetime = e->lifetime;
       o->expires = e->expires;
-      timers_.arm({TimerKind::kLifetime, other}, o->expires);
+      arm_lifetime(*o);
       event(EventKind::kBindingUpdated, &v.mn, other, 0, fmt::format("bulk re-registration with bid {}", e->path->bid));
     }
     ++counters_.multipath_bulk_refreshes;

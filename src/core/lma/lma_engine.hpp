@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "core/action.hpp"
@@ -144,7 +145,7 @@ class LmaEngine {
   std::optional<std::string> remove_flow(const MnId& mn, std::uint16_t fid);
   bool flow_move_pending(const MnId& mn) const;
 
-  std::optional<Instant> poll_timeout() const { return timers_.next(); }
+  std::optional<Instant> poll_timeout() const;
   std::optional<Transmit> poll_transmit() { return take_front(transmits_); }
   std::optional<LmaDataplaneOp> poll_dataplane() { return take_front(dataplane_); }
   std::optional<Event> poll_event() { return take_front(events_); }
@@ -156,7 +157,7 @@ class LmaEngine {
   const LmaConfig& config() const { return config_; }
 
  private:
-  enum class TimerKind : std::uint8_t { kLifetime, kDelete, kPendingNew, kFmiRetransmit };
+  enum class TimerKind : std::uint8_t { kDelete, kPendingNew, kFmiRetransmit };
   struct TimerKey {
     TimerKind kind;
     std::uint64_t id;
@@ -187,6 +188,8 @@ class LmaEngine {
 
   void on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
               const wire::Message& m);
+  void arm_lifetime(BindingCacheEntry& e);
+  void cancel_lifetime(BindingCacheEntry& e);
   void refresh_downlink(const MnId& mn, const MnProfile* profile);
   void after_multipath_accept(const PbuView& v, EntryId id);
   void on_heartbeat(const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Heartbeat& hb);
@@ -226,6 +229,7 @@ class LmaEngine {
   PolicyStore policy_;
   BindingCache cache_;
   TimerQueue<TimerKey> timers_;
+  std::set<std::pair<Instant, EntryId>> lifetimes_;  // one per entry, armed lazily
   std::map<wire::Ipv6Address, std::size_t> tunnel_users_;
   std::map<std::uint64_t, PendingPbu> pending_;
   FlowMobilityCache flows_;
