@@ -431,6 +431,7 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
 // DELETE_PENDING (§7.8 step 3).
 void LmaEngine::update_session(const Now& now, const PbuView& v, EntryId id) {
   BindingCacheEntry* e = cache_.find(id);
+  auto old_path = e->path;
   bool revived = e->state == BceState::kDeletePending;
   if (revived) {
     timers_.cancel({TimerKind::kDelete, id});
@@ -456,6 +457,14 @@ void LmaEngine::update_session(const Now& now, const PbuView& v, EntryId id) {
   }
   grant(now, v, *e);
   send_pba(now, v, BaStatus::kAccepted, e);
+  if (old_path && !e->path) {
+    // A PBU without the Multipath Binding option took this path over (RFC 8278 §4.4: an
+    // ordinary binding now): the binding's other paths through that MAG are over too.
+    for (EntryId other : cache_.by_mn(v.mn)) {
+      const auto* o = cache_.find(other);
+      if (other != id && o->path && o->path->mag_id == old_path->mag_id) delete_entry(other, EventKind::kBindingDeleted);
+    }
+  }
   refresh_downlink(v.mn, v.profile);
 }
 

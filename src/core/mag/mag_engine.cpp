@@ -434,25 +434,19 @@ void MagEngine::remove(BindingUpdateListEntry& e, EventKind why, const std::stri
   publish_paths(link);
 }
 
-// A de-registration ended (PBA or timeout). Path 0 of an MN whose other paths still carry
-// its traffic stays as the anchor of the access side; anything else goes.
+// A de-registration ended (PBA or timeout). Path 0 de-registered because its WAN link failed
+// stays as the anchor of the still attached MN's access side, served by its other paths or
+// waiting for a link to return; anything else goes.
 void MagEngine::deregistered(BindingUpdateListEntry& e, const std::string& detail) {
-  if (e.path == 0 && e.via && bul_.paths(e.link).size() > 1) {
+  if (e.path == 0 && e.via) {
     e.via.reset();
     e.state = BuleState::kPathDown;
     release_path(e);
-    event(EventKind::kMnDetached, &e, 0, "path 0 down; the MN stays served over its other paths");
+    event(EventKind::kMnDetached, &e, 0, "path 0 down; the MN stays attached");
     publish_paths(e.link);
     return;
   }
-  LinkId link = e.link;
-  bool anchor = e.path == 0;
   remove(e, EventKind::kMnDetached, detail);
-  // The last path of an MN whose anchor already went down takes the anchor with it.
-  if (!anchor) {
-    auto rest = bul_.paths(link);
-    if (rest.size() == 1 && rest[0]->state == BuleState::kPathDown) remove(*rest[0], EventKind::kMnDetached, "last path gone");
-  }
 }
 
 // RFC 8278 §3.1 steps 6-8: another WAN path for the MN, asking for the prefixes path 0 got.
