@@ -5,8 +5,8 @@
 
 namespace pmipx::core {
 
-template <class K>
-void BindingCache::unindex(std::multimap<K, EntryId>& index, const K& key, EntryId id) {
+template <class Index, class K>
+void BindingCache::unindex(Index& index, const K& key, EntryId id) {
   auto [lo, hi] = index.equal_range(key);
   for (auto it = lo; it != hi; ++it) {
     if (it->second == id) {
@@ -58,15 +58,6 @@ const BindingCacheEntry* BindingCache::find(EntryId id) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-namespace {
-template <class K>
-std::vector<EntryId> collect(const std::multimap<K, EntryId>& index, const K& key) {
-  std::vector<EntryId> out;
-  auto [lo, hi] = index.equal_range(key);
-  for (auto it = lo; it != hi; ++it) out.push_back(it->second);
-  return out;
-}
-}  // namespace
 
 // In insertion order (ids only grow), so "the MN's first entry" means the same everywhere.
 std::vector<EntryId> BindingCache::by_mn(const MnId& mn) const {
@@ -78,7 +69,13 @@ std::vector<EntryId> BindingCache::by_mn(const MnId& mn) const {
   std::sort(out.begin(), out.end());
   return out;
 }
-std::vector<EntryId> BindingCache::by_prefix(const wire::Ipv6Prefix& p) const { return collect(by_prefix_, p); }
+std::vector<EntryId> BindingCache::by_prefix(const wire::Ipv6Prefix& p) const {
+  std::vector<EntryId> out;
+  auto [lo, hi] = by_prefix_.equal_range(p);
+  for (auto it = lo; it != hi; ++it) out.push_back(it->second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 std::vector<EntryId> BindingCache::by_proxy_coa(const wire::Ipv6Address& a) const {
   auto it = by_proxy_coa_.find(a);
   if (it == by_proxy_coa_.end()) return {};

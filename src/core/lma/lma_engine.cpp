@@ -453,7 +453,7 @@ void LmaEngine::update_session(const Now& now, const PbuView& v, EntryId id) {
     event(EventKind::kBindingHandoff, &v.mn, id, 0,
           fmt::format("{} -> {}", old.to_string(), e->proxy_coa.to_string()));
   } else {
-    event(EventKind::kBindingUpdated, &v.mn, id, 0, "lifetime extended");
+    event(EventKind::kBindingUpdated, &v.mn, id, 0, "refreshed");  // short: no allocation
   }
   grant(now, v, *e);
   send_pba(now, v, BaStatus::kAccepted, e);

@@ -61,6 +61,7 @@ struct BindingUpdateListEntry {
   // A de-registration for a path whose WAN link is down goes out over this other path, with
   // an Alternate Care-of Address option naming the dead proxy-CoA.
   std::optional<PathIndex> via;
+  bool detaching = false;    // the MN left: a de-registration in flight ends the entry
   bool tunnel_held = false;  // this registration holds a reference on its WAN tunnel
   bool advertised = false;   // path 0: the MN's routes and RA are installed on the access link
 };

@@ -61,7 +61,11 @@ void MagEngine::detach(const Now& now, LinkId link) {
       remove(*e, EventKind::kMnDetached, "detached before registration");
       continue;
     }
-    if (e->state == BuleState::kDeregistering) continue;
+    e->detaching = true;
+    if (e->state == BuleState::kDeregistering) {
+      release_access(*e);  // a failover de-registration is already out; it now ends the entry
+      continue;
+    }
     withdraw(*e);
     send_pbu(now, *e, HandoffIndicator::kUnknown, true, false);
   }
@@ -438,7 +442,7 @@ void MagEngine::remove(BindingUpdateListEntry& e, EventKind why, const std::stri
 // stays as the anchor of the still attached MN's access side, served by its other paths or
 // waiting for a link to return; anything else goes.
 void MagEngine::deregistered(BindingUpdateListEntry& e, const std::string& detail) {
-  if (e.path == 0 && e.via) {
+  if (e.path == 0 && e.via && !e.detaching) {
     e.via.reset();
     e.state = BuleState::kPathDown;
     release_path(e);
