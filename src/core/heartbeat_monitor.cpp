@@ -4,16 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "core/overloaded.hpp"
+
 namespace pmipx::core {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 double as_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 

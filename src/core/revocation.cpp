@@ -4,19 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "core/overloaded.hpp"
+
 namespace pmipx::core {
 
 using wire::RevocationStatus;
 using wire::RevocationTrigger;
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 std::uint8_t value(RevocationTrigger t) { return static_cast<std::uint8_t>(t); }
 
