@@ -557,6 +557,7 @@ std::optional<std::string> MagEngine::wan_link_up(const Now& now, PathIndex path
   }
   for (LinkId link : links) {
     auto* anchor = bul_.find(link, 0);
+    if (anchor->detaching) continue;  // the MN left; its de-registrations are finishing
     auto* current = bul_.find(link, path);
     if (current && current->state == BuleState::kDeregistering && current->via) {
       // The link flapped back before the path's de-registration was answered: register it
