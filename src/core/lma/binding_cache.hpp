@@ -96,15 +96,12 @@ class BindingCache {
   struct AddressHash {
     std::size_t operator()(const wire::Ipv6Address& a) const;
   };
-  struct PrefixHash {
-    std::size_t operator()(const wire::Ipv6Prefix& p) const { return AddressHash{}(p.address) ^ p.length; }
-  };
 
   // Hashed: refreshes look entries up by id and MN at a million bindings. by_mn_ keys on the
   // MN-ID's hash so the index holds no copy of the identifier; lookups confirm the match.
   std::unordered_map<EntryId, BindingCacheEntry> entries_;
   std::unordered_multimap<std::uint64_t, EntryId> by_mn_;
-  std::unordered_multimap<wire::Ipv6Prefix, EntryId, PrefixHash> by_prefix_;
+  std::multimap<wire::Ipv6Prefix, EntryId> by_prefix_;  // hashed was slower at 1M (measured)
   // Thousands of entries share one proxy-CoA: a vector per CoA, each entry knowing its slot,
   // costs 8 bytes an entry instead of a tree node.
   std::unordered_map<wire::Ipv6Address, std::vector<EntryId>, AddressHash> by_proxy_coa_;
