@@ -10,6 +10,10 @@ PACKAGES=(
   # libraries
   libfmt-dev nlohmann-json3-dev libcli11-dev libpcap-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # daemons: YAML config, event loop, HTTP management API, logging, netlink
+  libyaml-cpp-dev libasio-dev libcpp-httplib-dev libspdlog-dev libmnl-dev
+  # the namespace lab
+  iproute2 procps
   # independent oracles for the conformance tests
   tshark python3-scapy python3-pytest
 )

@@ -1,13 +1,56 @@
-// pmipx: one binary, one subcommand per role. Daemons (lma, mag, mn), ctl and lab arrive with
-// their issues; today it decodes captures.
+// pmipx: one binary, one subcommand per role: the daemons (lma, mag, mn), the operator CLI
+// (ctl), the namespace lab (lab) and the capture decoder (decode).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
 #include "app/decode_command.hpp"
+#include "ctl/ctl_command.hpp"
+#include "daemon/lma_daemon.hpp"
+#include "daemon/mag_daemon.hpp"
+#include "daemon/mn_daemon.hpp"
 #include "version.hpp"
+
+namespace {
+
+// Loads the configuration (errors name file, line and key), then runs the daemon until
+// SIGINT/SIGTERM. --check only validates.
+template <class Daemon, class Load>
+int run_daemon(const char* role, const std::string& path, bool check_only, Load load) {
+  try {
+    auto config = load(path);
+    if (check_only) {
+      std::cout << "pmipx " << role << ": " << path << " is valid\n";
+      return 0;
+    }
+    Daemon d(std::move(config), path);
+    return d.run();
+  } catch (const pmipx::daemon::ConfigError& e) {
+    std::cerr << "pmipx " << role << ": configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pmipx " << role << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+// lab/lab.sh next to the build tree or installed beside the binary.
+std::string find_lab_script() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    for (const char* rel : {"lab/lab.sh", "share/pmipx/lab/lab.sh"}) {
+      if (std::filesystem::exists(dir / rel)) return (dir / rel).string();
+    }
+  }
+  return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"pmipx: Proxy Mobile IPv6 with flow mobility, multihoming, primary HoA and MAG multipath"};
@@ -32,6 +75,85 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 255));
 
   int rc = 0;
+  std::string config_path;
+  bool check_only = false;
+  struct Role {
+    const char* name;
+    const char* help;
+  };
+  for (Role r : {Role{"lma", "run the local mobility anchor"}, Role{"mag", "run a mobile access gateway"},
+                 Role{"mn", "run the mobile-node agent"}}) {
+    auto* sub = app.add_subcommand(r.name, r.help);
+    sub->add_option("--config,-c", config_path, "YAML configuration file (see docs/configuration.md)")->required();
+    sub->add_flag("--check", check_only, "validate the configuration and exit");
+    std::string role = r.name;
+    sub->callback([&, role] {
+      using namespace pmipx::daemon;
+      if (role == "lma") rc = run_daemon<LmaDaemon>("lma", config_path, check_only, load_lma_config);
+      if (role == "mag") rc = run_daemon<MagDaemon>("mag", config_path, check_only, load_mag_config);
+      if (role == "mn") rc = run_daemon<MnDaemon>("mn", config_path, check_only, load_mn_config);
+    });
+  }
+
+  pmipx::ctl::CtlOptions ctl;
+  auto* ctl_cmd = app.add_subcommand("ctl", "query and steer a running daemon through its management API");
+  ctl_cmd->add_option("--lab", ctl.lab, "lab name (default: pmx when a lab is up)");
+  ctl_cmd->add_option("--node", ctl.node, "lab node: lma, mag1, mag2, mn (default lma)");
+  ctl_cmd->add_option("--netns", ctl.netns, "network namespace of the daemon");
+  ctl_cmd->add_option("--host", ctl.host, "management API address (default 127.0.0.1)");
+  ctl_cmd->add_option("--port", ctl.port, "management API port (default by role: 7780 lma, 7781 mag, 7782 mn)");
+  ctl_cmd->add_flag("--json", ctl.json, "print the daemon's JSON");
+  ctl_cmd->add_option("command", ctl.args, "bindings, flows, flow move MN FID BID, stats, ... (see --help)")
+      ->required();
+  ctl_cmd->footer(
+      "commands: bindings | flows | stats | mags | pool | links | wan | interfaces | dataplane | metrics | health |\n"
+      "          flow move MN FID BID | flow remove MN FID | attach LINK [MN] [--hi N] | detach LINK |\n"
+      "          ifp IFACE IFP [primary] | reload");
+  ctl_cmd->prefix_command();
+  ctl_cmd->callback([&] {
+    // prefix_command: options after the command word arrive as operands; pick ours out.
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < ctl.args.size(); ++i) {
+      if (ctl.args[i] == "--json") {
+        ctl.json = true;
+      } else {
+        rest.push_back(ctl.args[i]);
+      }
+    }
+    for (const auto& r : ctl_cmd->remaining()) {
+      if (r == "--json") {
+        ctl.json = true;
+      } else {
+        rest.push_back(r);
+      }
+    }
+    ctl.args = rest;
+    rc = pmipx::ctl::run_ctl(ctl, std::cout, std::cerr);
+  });
+
+  std::vector<std::string> lab_args;
+  auto* lab = app.add_subcommand("lab", "the network-namespace lab: up | down | status | demo | start | stop | exec");
+  lab->add_option("args", lab_args, "lab.sh arguments");
+  lab->prefix_command();
+  lab->callback([&] {
+    std::string script = find_lab_script();
+    if (script.empty()) {
+      std::cerr << "pmipx lab: cannot find lab/lab.sh next to this binary\n";
+      rc = 2;
+      return;
+    }
+    for (const auto& r : lab->remaining()) lab_args.push_back(r);
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    setenv("PMIPX_BIN", exe.c_str(), 1);
+    std::vector<char*> argv2{const_cast<char*>("bash"), script.data()};
+    for (auto& a : lab_args) argv2.push_back(a.data());
+    argv2.push_back(nullptr);
+    execvp("bash", argv2.data());
+    std::cerr << "pmipx lab: cannot run bash\n";
+    rc = 2;
+  });
+
   decode->callback([&] {
     d.codec.muho_option_type = static_cast<std::uint8_t>(muho_type);
     if (!hex_file.empty()) {

@@ -56,31 +56,6 @@ void put_bound(Json& j, const char* key, const std::optional<Bound<T>>& b) {
   }
 }
 
-Json selector_json(const TrafficSelector& ts) {
-  Json j;
-  j["format"] = ts_format(ts);
-  if (const auto* v6 = std::get_if<Ipv6TrafficSelector>(&ts)) {
-    put_bound(j, "src", v6->src);
-    put_bound(j, "dst", v6->dst);
-    put_bound(j, "spi", v6->spi);
-    put_bound(j, "flow_label", v6->flow_label);
-    put_bound(j, "src_port", v6->src_port);
-    put_bound(j, "dst_port", v6->dst_port);
-    put_bound(j, "traffic_class", v6->traffic_class);
-    put_bound(j, "next_header", v6->next_header);
-  } else if (const auto* v4 = std::get_if<Ipv4TrafficSelector>(&ts)) {
-    put_bound(j, "src", v4->src);
-    put_bound(j, "dst", v4->dst);
-    put_bound(j, "spi", v4->spi);
-    put_bound(j, "src_port", v4->src_port);
-    put_bound(j, "dst_port", v4->dst_port);
-    put_bound(j, "ds", v4->ds);
-    put_bound(j, "protocol", v4->protocol);
-  } else {
-    j["data_hex"] = to_hex(std::get<RawTrafficSelector>(ts).data);
-  }
-  return j;
-}
 
 struct OptionFields {
   Json& j;
@@ -205,6 +180,32 @@ std::string scalar_text(const Json& v) {
 }
 
 }  // namespace
+
+Json selector_json(const TrafficSelector& ts) {
+  Json j;
+  j["format"] = ts_format(ts);
+  if (const auto* v6 = std::get_if<Ipv6TrafficSelector>(&ts)) {
+    put_bound(j, "src", v6->src);
+    put_bound(j, "dst", v6->dst);
+    put_bound(j, "spi", v6->spi);
+    put_bound(j, "flow_label", v6->flow_label);
+    put_bound(j, "src_port", v6->src_port);
+    put_bound(j, "dst_port", v6->dst_port);
+    put_bound(j, "traffic_class", v6->traffic_class);
+    put_bound(j, "next_header", v6->next_header);
+  } else if (const auto* v4 = std::get_if<Ipv4TrafficSelector>(&ts)) {
+    put_bound(j, "src", v4->src);
+    put_bound(j, "dst", v4->dst);
+    put_bound(j, "spi", v4->spi);
+    put_bound(j, "src_port", v4->src_port);
+    put_bound(j, "dst_port", v4->dst_port);
+    put_bound(j, "ds", v4->ds);
+    put_bound(j, "protocol", v4->protocol);
+  } else {
+    j["data_hex"] = to_hex(std::get<RawTrafficSelector>(ts).data);
+  }
+  return j;
+}
 
 std::string message_name(const Message& m) {
   struct Visitor {

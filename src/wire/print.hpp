@@ -7,6 +7,7 @@
 
 #include "wire/codec.hpp"
 #include "wire/message.hpp"
+#include "wire/traffic_selector.hpp"
 
 namespace pmipx::wire {
 
@@ -18,6 +19,8 @@ std::string message_name(const Message& m);
 Json to_json(const Message& m, const CodecConfig& config = {});
 Json to_json(const MobilityOption& o, const CodecConfig& config = {});
 Json to_json(const WireError& e);
+// An RFC 6088 traffic selector's set fields, e.g. {"format":"ipv6","dst":"2001:db8::/64",...}.
+Json selector_json(const TrafficSelector& ts);
 
 // One header line, then one indented line per option.
 std::string to_text(const Message& m, const CodecConfig& config = {});

@@ -75,6 +75,12 @@ void LmaEngine::event(EventKind kind, const MnId* mn, EntryId entry, std::uint32
   events_.push_back(Event{kind, mn ? mn->to_string() : std::string{}, entry, status, std::move(detail)});
 }
 
+void LmaEngine::reload_policy(const std::vector<wire::Ipv6Address>& mags, std::vector<MnProfile> mns) {
+  policy_.clear_profiles();
+  for (const auto& m : mags) policy_.authorize_mag(m);
+  for (auto& p : mns) policy_.add_mn(std::move(p));
+}
+
 void LmaEngine::handle_datagram(const Now& now, const wire::Ipv6Address& src,
                                 const wire::Ipv6Address& dst, wire::ByteView mh) {
   auto d = wire::decode_message(mh, config_.codec);

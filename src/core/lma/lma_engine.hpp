@@ -144,6 +144,9 @@ class LmaEngine {
   std::optional<std::string> move_flow(const Now& now, const MnId& mn, std::uint16_t fid, std::uint16_t bid);
   std::optional<std::string> remove_flow(const MnId& mn, std::uint16_t fid);
   bool flow_move_pending(const MnId& mn) const;
+  // A policy reload: new MAG authorizations and MN profiles, the pool kept. Existing bindings
+  // stay until their next PBU, which is checked against the new policy (RFC 5213 §5.3.1).
+  void reload_policy(const std::vector<wire::Ipv6Address>& mags, std::vector<MnProfile> mns);
 
   std::optional<Instant> poll_timeout() const;
   std::optional<Transmit> poll_transmit() { return take_front(transmits_); }

@@ -49,6 +49,13 @@ class PolicyStore {
 
   void authorize_mag(const wire::Ipv6Address& proxy_coa) { mags_.insert(proxy_coa); }
   void add_mn(MnProfile profile) { mns_[profile.id] = std::move(profile); }
+  // Forgets every MAG and MN (a policy reload); the prefix pool and its allocations stay.
+  void clear_profiles() {
+    mags_.clear();
+    mns_.clear();
+  }
+  std::size_t mn_count() const { return mns_.size(); }
+  const std::set<wire::Ipv6Address>& mags() const { return mags_; }
 
   bool mag_authorized(const wire::Ipv6Address& a) const { return mags_.count(a) != 0; }
   bool mag_authorized_for(const MnProfile& mn, const wire::Ipv6Address& a) const;

@@ -1,0 +1,328 @@
+#include "daemon/mn_daemon.hpp"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "core/overloaded.hpp"
+#include "daemon/json_util.hpp"
+#include "daemon/logging.hpp"
+
+namespace pmipx::daemon {
+namespace {
+
+const wire::Ipv6Address kAllRouters = *wire::Ipv6Address::parse("ff02::2");
+const wire::Ipv6Address kUnspecified{};
+
+wire::MacAddress48 read_mac(const std::string& name) {
+  wire::MacAddress48 mac{};
+  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return mac;
+  ifreq req{};
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  if (ioctl(fd, SIOCGIFHWADDR, &req) == 0) std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, 6);
+  ::close(fd);
+  return mac;
+}
+
+// The agent owns addresses and default routes on managed interfaces; the kernel's SLAAC
+// would install a second copy with its own lifetimes.
+void disable_kernel_ra(const std::string& name, spdlog::logger& log) {
+  std::ofstream f("/proc/sys/net/ipv6/conf/" + name + "/accept_ra");
+  if (!(f << "0\n")) log.warn("cannot turn off the kernel's RA processing on {}", name);
+}
+
+const char* op_name(const core::MnDataplaneOp& op) {
+  static constexpr const char* kNames[] = {"address_add",   "address_remove",     "default_route",
+                                           "default_route_remove", "default_uplink", "uplink_rule_set",
+                                           "uplink_rule_remove", "primary_hoa_egress_set",
+                                           "primary_hoa_egress_remove", "routing_header_policy"};
+  return kNames[op.index()];
+}
+
+}  // namespace
+
+MnDaemon::MnDaemon(MnDaemonConfig config, std::string config_path)
+    : config_(std::move(config)),
+      config_path_(std::move(config_path)),
+      log_(make_logger("mn", config_.log)),
+      agent_(config_.agent),
+      nd_(io::RawSocket::icmpv6(wire::kIcmpRouterAdvertisement)),
+      timer_(loop_.io(), [this] { on_timer(); }),
+      rs_timer_(loop_.io()),
+      api_(loop_, config_.api) {
+  metrics_.describe("router_advertisements_total", "RAs received, by outcome");
+  metrics_.describe("router_solicitations_total", "RSs sent");
+  metrics_.describe("dataplane_ops_total", "address, route and rule changes, by kind");
+  metrics_.describe("dataplane_errors_total", "changes the kernel refused");
+  for (const auto& c : config_.interfaces) {
+    auto state = io::link_state(c.interface);
+    if (state.ifindex == 0) throw std::runtime_error("interface " + c.interface + ": no such interface");
+    Interface i;
+    i.config = c;
+    i.ifindex = state.ifindex;
+    i.running = state.running;
+    i.mac = read_mac(c.interface);
+    disable_kernel_ra(c.interface, *log_);
+    ifaces_.emplace(i.ifindex, std::move(i));
+  }
+  register_api();
+}
+
+MnDaemon::~MnDaemon() { api_.stop(); }
+
+int MnDaemon::run() {
+  loop_.watch(nd_.fd(), [this] { on_router_advertisement(); });
+  loop_.watch(links_monitor_.fd(), [this] { on_link_events(); });
+  api_.start();
+  log_->info("MN {} up: {} interfaces, API http://{}:{}", config_.id.to_string(), ifaces_.size(), config_.api.address,
+             config_.api.port);
+  for (auto& [idx, i] : ifaces_) {
+    if (i.running) bring_up(i);
+  }
+  drain();
+  on_rs_timer();
+  loop_.run();
+  log_->info("MN stopping");
+  api_.stop();
+  return 0;
+}
+
+void MnDaemon::bring_up(Interface& i) {
+  core::InterfaceInfo info;
+  info.id = i.ifindex;
+  info.name = i.config.interface;
+  info.att = i.config.att;
+  info.label = i.config.label;
+  info.link_layer = i.mac;
+  info.ifp = i.config.ifp;
+  if (auto err = agent_.interface_up(clock_now(), info)) {
+    log_->warn("interface {} up refused: {}", i.config.interface, *err);
+    return;
+  }
+  i.up_in_agent = true;
+  i.router_heard = false;
+  i.solicitations = 0;
+  if (i.config.primary) {
+    if (auto err = agent_.set_priority(clock_now(), i.ifindex, i.config.ifp, true)) {
+      log_->warn("interface {}: P refused: {}", i.config.interface, *err);
+    }
+  }
+  solicit(i);
+}
+
+void MnDaemon::bring_down(Interface& i) {
+  if (!i.up_in_agent) return;
+  i.up_in_agent = false;
+  if (auto err = agent_.interface_down(clock_now(), i.ifindex)) log_->warn("interface {} down: {}", i.config.interface, *err);
+}
+
+void MnDaemon::solicit(Interface& i) {
+  wire::RouterSolicitation rs;
+  rs.source_link_layer = i.mac;
+  rs.preference = wire::InterfacePreference{i.config.ifp, i.config.primary, i.config.shared_prefixes};
+  auto bytes = wire::encode_router_solicitation(rs);
+  // RFC 4861 §6.3.7: from the link-local address once there is one; the kernel picks it.
+  if (auto err = nd_.send(kUnspecified, kAllRouters, bytes, i.ifindex)) {
+    log_->warn("tx RS on {}: {}", i.config.interface, *err);
+    return;
+  }
+  ++i.solicitations;
+  metrics_.add("router_solicitations_total", {{"interface", i.config.interface}});
+  log_->info("tx RS on {} lla={} ifp={} P={} S={}", i.config.interface, wire::to_string(i.mac), i.config.ifp,
+             i.config.primary, i.config.shared_prefixes);
+}
+
+void MnDaemon::on_rs_timer() {
+  // Until a router answers, keep soliciting (RFC 4861 stops after 3; a PMIPv6 MAG answers
+  // only once the LMA has, which may take longer on a lossy path).
+  for (auto& [idx, i] : ifaces_) {
+    if (i.up_in_agent && !i.router_heard) solicit(i);
+  }
+  rs_timer_.expires_after(std::chrono::milliseconds(config_.rs_interval_ms));
+  rs_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) on_rs_timer();
+  });
+}
+
+MnDaemon::Interface* MnDaemon::by_ifindex(unsigned ifindex) {
+  auto it = ifaces_.find(ifindex);
+  return it == ifaces_.end() ? nullptr : &it->second;
+}
+
+void MnDaemon::on_router_advertisement() {
+  while (auto d = nd_.receive()) {
+    auto* i = by_ifindex(d->ifindex);
+    if (!i || !i->up_in_agent) {
+      metrics_.add("router_advertisements_total", {{"outcome", "unmanaged_interface"}});
+      continue;
+    }
+    // RFC 4861 §6.1.2: link-local source, hop limit 255.
+    if (d->hop_limit != 255 || !d->src.is_link_local()) {
+      metrics_.add("router_advertisements_total", {{"outcome", "invalid"}});
+      log_->warn("rx RA on {} from {}: hop limit {} or non-link-local source, dropped", i->config.interface,
+                 d->src.to_string(), d->hop_limit);
+      continue;
+    }
+    std::string why;
+    auto ra = wire::decode_router_advertisement(d->payload, &why);
+    if (!ra) {
+      metrics_.add("router_advertisements_total", {{"outcome", "malformed"}});
+      log_->warn("rx RA on {} from {}: malformed: {}", i->config.interface, d->src.to_string(), why);
+      continue;
+    }
+    core::ReceivedRouterAdvertisement r;
+    r.iface = i->ifindex;
+    r.router = d->src;
+    r.router_lifetime_s = ra->router_lifetime_s;
+    std::string prefixes;
+    for (const auto& p : ra->prefixes) {
+      r.prefixes.push_back(core::PrefixInfo{p.prefix, p.valid_lifetime_s, p.autonomous});
+      prefixes += (prefixes.empty() ? "" : ",") + p.prefix.to_string() + "/valid=" + std::to_string(p.valid_lifetime_s);
+    }
+    log_->info("rx RA on {} from {}: router_lifetime={} prefixes={}", i->config.interface, d->src.to_string(),
+               ra->router_lifetime_s, prefixes.empty() ? "none" : prefixes);
+    i->router_heard = true;
+    if (auto err = agent_.handle_router_advertisement(clock_now(), r)) {
+      metrics_.add("router_advertisements_total", {{"outcome", "refused"}});
+      log_->warn("RA on {} refused: {}", i->config.interface, *err);
+      continue;
+    }
+    metrics_.add("router_advertisements_total", {{"outcome", "accepted"}});
+  }
+  drain();
+}
+
+void MnDaemon::on_link_events() {
+  for (const auto& ev : links_monitor_.read()) {
+    auto* i = by_ifindex(ev.ifindex);
+    if (!i) continue;
+    bool now_up = ev.running && !ev.removed;
+    if (now_up == i->running) continue;
+    i->running = now_up;
+    log_->info("interface {} {}", i->config.interface, now_up ? "up" : "down");
+    if (now_up) {
+      bring_up(*i);
+    } else {
+      bring_down(*i);
+    }
+  }
+  drain();
+}
+
+void MnDaemon::on_timer() {
+  agent_.handle_timeout(clock_now());
+  drain();
+}
+
+void MnDaemon::drain() {
+  while (auto hi = agent_.poll_transmit()) {
+    // Seed 003 §6.2: the new IFP/P reach the MAG in an RS carrying the preference option.
+    if (auto* i = by_ifindex(hi->iface)) {
+      i->config.ifp = hi->ifp;
+      i->config.primary = hi->primary;
+      solicit(*i);
+    }
+  }
+  while (auto op = agent_.poll_dataplane()) apply(*op);
+  while (auto e = agent_.poll_event()) {
+    log_->info("event {} iface={} rule={} {}", core::to_string(e->kind), e->iface, e->rule, e->detail);
+  }
+  timer_.arm(agent_.poll_timeout());
+}
+
+void MnDaemon::apply(const core::MnDataplaneOp& op) {
+  metrics_.add("dataplane_ops_total", {{"op", op_name(op)}});
+  auto fail = [&](const std::optional<std::string>& err) {
+    if (!err) return;
+    log_->error("dataplane {}: {}", op_name(op), *err);
+    metrics_.add("dataplane_errors_total", {{"op", op_name(op)}});
+  };
+  std::visit(core::Overloaded{
+                 [&](const core::mn_op::AddressAdd& o) {
+                   fail(netlink_.address_add(o.iface, o.address));
+                   log_->info("address {} on ifindex {}", o.address.to_string(), o.iface);
+                 },
+                 [&](const core::mn_op::AddressRemove& o) {
+                   fail(netlink_.address_delete(o.iface, o.address));
+                   log_->info("address {} on ifindex {} removed", o.address.to_string(), o.iface);
+                 },
+                 [&](const core::mn_op::DefaultRoute& o) {
+                   fail(netlink_.route_replace(io::Route{wire::Ipv6Prefix{}, o.iface, o.router, o.metric, 254}));
+                   log_->info("default route via {} ifindex {} metric {}", o.router.to_string(), o.iface, o.metric);
+                 },
+                 [&](const core::mn_op::DefaultRouteRemove& o) {
+                   // Any metric: find the route by device.
+                   fail(netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, o.iface, std::nullopt, 0, 254}));
+                   log_->info("default route on ifindex {} removed", o.iface);
+                 },
+                 [&](const auto&) { log_->info("dataplane {} (applied by the data plane, issue 5)", op_name(op)); },
+             },
+             op);
+}
+
+Json MnDaemon::interfaces_json() const {
+  Json out = Json::array();
+  auto addresses = agent_.addresses();
+  for (const auto& [idx, i] : ifaces_) {
+    Json j;
+    j["interface"] = i.config.interface;
+    j["ifindex"] = i.ifindex;
+    j["running"] = i.running;
+    j["att"] = att_name(i.config.att);
+    j["link_layer"] = wire::to_string(i.mac);
+    j["ifp"] = i.config.ifp;
+    j["primary"] = i.config.primary;
+    j["router_heard"] = i.router_heard;
+    Json addrs = Json::array();
+    for (const auto& a : addresses) {
+      if (a.iface == i.ifindex) addrs.push_back(a.address.to_string());
+    }
+    j["addresses"] = addrs;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+MnDaemon::Interface& MnDaemon::iface_arg(const Json& body) {
+  if (!body.contains("interface") || !body["interface"].is_string()) throw ApiError{400, "missing \"interface\""};
+  auto name = body["interface"].get<std::string>();
+  for (auto& [idx, i] : ifaces_) {
+    if (i.config.interface == name) return i;
+  }
+  throw ApiError{404, "no managed interface " + name};
+}
+
+void MnDaemon::register_api() {
+  api_.get("/health", [](const Json&) { return Json{{"role", "mn"}, {"ok", true}}; });
+  api_.get("/interfaces", [this](const Json&) { return interfaces_json(); });
+  api_.get("/counters", [this](const Json&) {
+    const auto& c = agent_.counters();
+    return Json{{"ras_received", c.ras_received},     {"prefixes_ignored", c.prefixes_ignored},
+                {"addresses_added", c.addresses_added}, {"addresses_removed", c.addresses_removed},
+                {"handover_indications", c.handover_indications}, {"commands_rejected", c.commands_rejected}};
+  });
+  api_.post("/ifp", [this](const Json& body) {
+    auto& i = iface_arg(body);
+    if (!body.contains("ifp") || !body["ifp"].is_number_unsigned() || body["ifp"].get<unsigned>() > 255) {
+      throw ApiError{400, "missing or bad \"ifp\" (0..255)"};
+    }
+    std::optional<bool> primary;
+    if (body.contains("primary")) primary = body["primary"].get<bool>();
+    if (auto err = agent_.set_priority(clock_now(), i.ifindex, body["ifp"].get<std::uint8_t>(), primary)) {
+      throw ApiError{409, *err};
+    }
+    i.config.ifp = body["ifp"].get<std::uint8_t>();
+    if (primary) i.config.primary = *primary;
+    drain();
+    return Json{{"ok", true}};
+  });
+  api_.text("/metrics", [this] { return metrics_.render(); });
+}
+
+}  // namespace pmipx::daemon

@@ -1,0 +1,70 @@
+// pmipx mn: the mobile-node agent on a host with several interfaces. It solicits routers
+// with its interface preferences (seed 003, the pmipx RS option), learns prefixes from RAs,
+// installs addresses and default routes itself (the kernel's own RA processing is turned off
+// on managed interfaces, so one place decides), and reports through the management API.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "core/mn/mn_agent.hpp"
+#include "daemon/api_server.hpp"
+#include "daemon/config.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/metrics.hpp"
+#include "io/netlink.hpp"
+#include "io/raw_socket.hpp"
+#include "wire/nd_message.hpp"
+
+namespace pmipx::daemon {
+
+class MnDaemon {
+ public:
+  MnDaemon(MnDaemonConfig config, std::string config_path);
+  ~MnDaemon();
+  int run();
+
+ private:
+  struct Interface {
+    MnInterfaceConfig config;
+    unsigned ifindex = 0;
+    wire::MacAddress48 mac{};
+    bool running = false;
+    bool up_in_agent = false;
+    bool router_heard = false;  // an RA arrived since the interface came up
+    unsigned solicitations = 0;
+  };
+
+  void on_router_advertisement();
+  void on_link_events();
+  void on_timer();
+  void on_rs_timer();
+  void bring_up(Interface& i);
+  void bring_down(Interface& i);
+  void solicit(Interface& i);
+  void drain();
+  void apply(const core::MnDataplaneOp& op);
+  Interface* by_ifindex(unsigned ifindex);
+  Interface& iface_arg(const Json& body);
+  void register_api();
+  Json interfaces_json() const;
+
+  MnDaemonConfig config_;
+  std::string config_path_;
+  std::shared_ptr<spdlog::logger> log_;
+  EventLoop loop_;
+  Metrics metrics_{"pmipx_mn_"};
+  core::MnAgent agent_;
+  io::RawSocket nd_;
+  io::Netlink netlink_;
+  io::LinkMonitor links_monitor_;
+  EngineTimer timer_;
+  asio::steady_timer rs_timer_;
+  ApiServer api_;
+  std::map<unsigned, Interface> ifaces_;  // by ifindex
+};
+
+}  // namespace pmipx::daemon

@@ -1,0 +1,178 @@
+#include "io/netlink.hpp"
+
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+namespace pmipx::io {
+namespace {
+
+const std::size_t kBufferSize = static_cast<std::size_t>(MNL_SOCKET_BUFFER_SIZE);
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+mnl_socket* open_route_socket(unsigned groups) {
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!nl) throw_errno("netlink socket");
+  if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+    int e = errno;
+    mnl_socket_close(nl);
+    errno = e;
+    throw_errno("netlink bind");
+  }
+  return nl;
+}
+
+int ack_cb(const nlmsghdr*, void*) { return MNL_CB_OK; }
+
+nlmsghdr* route_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const Route& r) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_seq = seq;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET6;
+  rtm->rtm_dst_len = r.destination.length;
+  rtm->rtm_table = static_cast<unsigned char>(r.table < 256 ? r.table : unsigned{RT_TABLE_UNSPEC});
+  rtm->rtm_protocol = RTPROT_STATIC;
+  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_DST, 16, r.destination.address.octets.data());
+  if (r.table >= 256) mnl_attr_put_u32(nlh, RTA_TABLE, r.table);
+  if (r.oif) mnl_attr_put_u32(nlh, RTA_OIF, r.oif);
+  if (r.gateway) mnl_attr_put(nlh, RTA_GATEWAY, 16, r.gateway->octets.data());
+  mnl_attr_put_u32(nlh, RTA_PRIORITY, r.metric);
+  return nlh;
+}
+
+nlmsghdr* address_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, unsigned ifindex,
+                         const wire::Ipv6Prefix& a, bool nodad) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_seq = seq;
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET6;
+  ifa->ifa_prefixlen = a.length;
+  ifa->ifa_flags = nodad ? IFA_F_NODAD : 0;
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = ifindex;
+  mnl_attr_put(nlh, IFA_LOCAL, 16, a.address.octets.data());
+  mnl_attr_put(nlh, IFA_ADDRESS, 16, a.address.octets.data());
+  return nlh;
+}
+
+}  // namespace
+
+Netlink::Netlink() : nl_(open_route_socket(0)) {}
+Netlink::~Netlink() { mnl_socket_close(nl_); }
+
+std::optional<std::string> Netlink::request(void* buffer, const char* what) {
+  auto* nlh = static_cast<nlmsghdr*>(buffer);
+  std::uint32_t seq = nlh->nlmsg_seq;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return std::string(what) + ": " + std::strerror(errno);
+  std::vector<char> buf(kBufferSize);
+  std::uint32_t portid = mnl_socket_get_portid(nl_);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) return std::string(what) + ": " + std::strerror(errno);
+    int rc = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, ack_cb, nullptr);
+    if (rc == MNL_CB_ERROR) return std::string(what) + ": " + std::strerror(errno);
+    if (rc <= MNL_CB_STOP) return std::nullopt;
+  }
+}
+
+std::optional<std::string> Netlink::route_replace(const Route& r) {
+  std::vector<char> buf(kBufferSize);
+  route_header(buf.data(), RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, seq_++, r);
+  return request(buf.data(), ("route add " + r.destination.to_string()).c_str());
+}
+
+std::optional<std::string> Netlink::route_delete(const Route& r) {
+  std::vector<char> buf(kBufferSize);
+  route_header(buf.data(), RTM_DELROUTE, 0, seq_++, r);
+  auto err = request(buf.data(), ("route delete " + r.destination.to_string()).c_str());
+  if (err && err->find(std::strerror(ESRCH)) != std::string::npos) return std::nullopt;
+  return err;
+}
+
+std::optional<std::string> Netlink::address_add(unsigned ifindex, const wire::Ipv6Prefix& a, bool nodad) {
+  std::vector<char> buf(kBufferSize);
+  address_header(buf.data(), RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, seq_++, ifindex, a, nodad);
+  return request(buf.data(), ("address add " + a.to_string()).c_str());
+}
+
+std::optional<std::string> Netlink::address_delete(unsigned ifindex, const wire::Ipv6Prefix& a) {
+  std::vector<char> buf(kBufferSize);
+  address_header(buf.data(), RTM_DELADDR, 0, seq_++, ifindex, a, false);
+  auto err = request(buf.data(), ("address delete " + a.to_string()).c_str());
+  if (err && err->find(std::strerror(EADDRNOTAVAIL)) != std::string::npos) return std::nullopt;
+  return err;
+}
+
+LinkMonitor::LinkMonitor() : nl_(open_route_socket(RTMGRP_LINK)) {
+  int fd = mnl_socket_get_fd(nl_);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+LinkMonitor::~LinkMonitor() { mnl_socket_close(nl_); }
+int LinkMonitor::fd() const { return mnl_socket_get_fd(nl_); }
+
+namespace {
+int link_attr_cb(const nlattr* attr, void* data) {
+  if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0) {
+    *static_cast<std::string*>(data) = mnl_attr_get_str(attr);
+  }
+  return MNL_CB_OK;
+}
+int link_cb(const nlmsghdr* nlh, void* data) {
+  auto* out = static_cast<std::vector<LinkEvent>*>(data);
+  if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) return MNL_CB_OK;
+  const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
+  LinkEvent e;
+  e.ifindex = static_cast<unsigned>(ifi->ifi_index);
+  e.running = (ifi->ifi_flags & IFF_RUNNING) != 0 && (ifi->ifi_flags & IFF_UP) != 0;
+  e.removed = nlh->nlmsg_type == RTM_DELLINK;
+  mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &e.name);
+  out->push_back(std::move(e));
+  return MNL_CB_OK;
+}
+}  // namespace
+
+std::vector<LinkEvent> LinkMonitor::read() {
+  std::vector<LinkEvent> events;
+  std::vector<char> buf(kBufferSize);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) break;  // EAGAIN: drained (ENOBUFS: overrun; the daemon re-reads link state)
+    mnl_cb_run(buf.data(), static_cast<std::size_t>(n), 0, 0, link_cb, &events);
+  }
+  return events;
+}
+
+LinkEvent link_state(const std::string& name) {
+  LinkEvent e;
+  e.name = name;
+  e.ifindex = if_nametoindex(name.c_str());
+  if (e.ifindex == 0) return e;
+  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return e;
+  ifreq req{};
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  if (ioctl(fd, SIOCGIFFLAGS, &req) == 0) {
+    e.running = (req.ifr_flags & IFF_RUNNING) != 0 && (req.ifr_flags & IFF_UP) != 0;
+  }
+  ::close(fd);
+  return e;
+}
+
+}  // namespace pmipx::io

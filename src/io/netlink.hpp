@@ -1,0 +1,69 @@
+// rtnetlink through libmnl: the routes and addresses the daemons install, and link events
+// (an MN's access link losing carrier is its detachment). Requests are synchronous and
+// acknowledged; failures come back as text so the daemon can log and count them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wire/address.hpp"
+
+struct mnl_socket;
+
+namespace pmipx::io {
+
+struct Route {
+  wire::Ipv6Prefix destination;
+  unsigned oif = 0;
+  std::optional<wire::Ipv6Address> gateway;
+  std::uint32_t metric = 1024;
+  std::uint32_t table = 254;  // RT_TABLE_MAIN
+};
+
+class Netlink {
+ public:
+  Netlink();
+  Netlink(const Netlink&) = delete;
+  Netlink& operator=(const Netlink&) = delete;
+  ~Netlink();
+
+  // Add or replace (NLM_F_REPLACE): installing a route twice is not an error.
+  std::optional<std::string> route_replace(const Route& r);
+  // Removing a route that is not there is not an error either.
+  std::optional<std::string> route_delete(const Route& r);
+  std::optional<std::string> address_add(unsigned ifindex, const wire::Ipv6Prefix& address, bool nodad = true);
+  std::optional<std::string> address_delete(unsigned ifindex, const wire::Ipv6Prefix& address);
+
+ private:
+  std::optional<std::string> request(void* buffer, const char* what);
+  mnl_socket* nl_ = nullptr;
+  std::uint32_t seq_ = 1;
+};
+
+struct LinkEvent {
+  unsigned ifindex = 0;
+  std::string name;
+  bool running = false;  // IFF_RUNNING: up with carrier
+  bool removed = false;
+};
+
+// Subscribed to RTNLGRP_LINK; the event loop waits on fd() and calls read().
+class LinkMonitor {
+ public:
+  LinkMonitor();
+  LinkMonitor(const LinkMonitor&) = delete;
+  LinkMonitor& operator=(const LinkMonitor&) = delete;
+  ~LinkMonitor();
+  int fd() const;
+  std::vector<LinkEvent> read();
+
+ private:
+  mnl_socket* nl_ = nullptr;
+};
+
+// The current state of one interface (ifindex 0 when absent).
+LinkEvent link_state(const std::string& name);
+
+}  // namespace pmipx::io
