@@ -401,6 +401,37 @@ TEST_F(LmaPbu, Hi6CreatesASecondEntrySharingThePrefixes) {
   EXPECT_EQ(es[1]->bid, 2);
 }
 
+TEST_F(LmaPbu, Hi6WithoutPrefixesSharesTheOldestSessionsPrefixes) {
+  PbuSpec if1;
+  if1.lli = kMac1;
+  auto first = pba(kMag1, if1);
+  PbuSpec if2;  // the MAG knows the MN, not its prefixes: ALL_ZERO
+  if2.lli = kMac2;
+  if2.att = wire::AccessTech::kEutran;
+  if2.hi = HandoffIndicator::kNewInterfaceSharingPrefixes;
+  advance(milliseconds(10));
+  auto m = pba(kMag2, if2);
+  EXPECT_EQ(status(m), BaStatus::kAccepted);
+  EXPECT_EQ(prefixes(m), prefixes(first));
+  auto es = entries_of("mn1@example.com");
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_TRUE(es[1]->shares_prefixes);
+  // Its retransmission (same interface) refreshes instead of making a third entry.
+  advance(milliseconds(10));
+  EXPECT_EQ(status(pba(kMag2, if2)), BaStatus::kAccepted);
+  EXPECT_EQ(cache().size(), 2u);
+}
+
+TEST_F(LmaPbu, Hi6WithoutPrefixesAndNoSessionIsANewSession) {
+  PbuSpec s;
+  s.lli = kMac2;
+  s.hi = HandoffIndicator::kNewInterfaceSharingPrefixes;
+  auto m = pba(kMag1, s);
+  EXPECT_EQ(status(m), BaStatus::kAccepted);
+  EXPECT_EQ(prefixes(m).size(), 1u);
+  EXPECT_FALSE(entries_of("mn1@example.com")[0]->shares_prefixes);
+}
+
 TEST_F(LmaPbu, Hi6FromTheSameInterfaceUpdatesItsEntry) {
   PbuSpec if1;
   if1.lli = kMac1;

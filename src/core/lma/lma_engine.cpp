@@ -285,6 +285,26 @@ LmaEngine::Decision LmaEngine::lookup(const PbuView& v) const {
   }
 
   auto sessions = cache_.by_mn(v.mn);
+  // Implementation choice: HI 6 with ALL_ZERO asks to share "the MN's prefixes" when the MAG
+  // knows the MN but not its prefixes (it learned them from no one). The same interface
+  // (ATT + MN-LL-ID, or proxy-CoA + ATT without one) is a refresh; otherwise a new session
+  // shares the prefixes of the MN's oldest active session. No session: a new one (B/C).
+  if (hi == HandoffIndicator::kNewInterfaceSharingPrefixes && !dereg) {
+    const BindingCacheEntry* oldest = nullptr;
+    for (EntryId id : sessions) {
+      const auto& e = *cache_.find(id);
+      if (v.lli ? (e.mn_ll_id == lli && e.att == att) : (e.mn_ll_id.empty() && e.proxy_coa == v.proxy_coa && e.att == att)) {
+        return update(id);
+      }
+      if (e.state == BceState::kActive && !e.prefixes.empty() && (!oldest || e.id < oldest->id)) oldest = &e;
+    }
+    if (oldest) {
+      Decision d;
+      d.kind = Decision::kNewShared;
+      d.shared = oldest->prefixes;
+      return d;
+    }
+  }
   if (v.lli) {  // Case B
     for (EntryId id : sessions) {
       const auto& e = *cache_.find(id);
