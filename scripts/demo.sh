@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, and show pmipx at work. Until the lab demo
-# exists this decodes a capture of PMIPv6 signaling (PROTOCOL.md §14 vectors).
+# The main job: install what is missing, build, and run the lab demo: a two-interface mobile
+# node registers through two MAGs with a real LMA in network namespaces, narrated. The lab
+# stays up afterwards for exploring; `./build/pmipx lab down` removes it. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh build
 echo
-echo "== pmipx decode docs/samples/pmipv6-vectors.pcap"
-./build/pmipx decode docs/samples/pmipv6-vectors.pcap
+./build/pmipx lab demo "$@"

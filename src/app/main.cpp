@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -50,9 +53,28 @@ std::string find_lab_script() {
   return {};
 }
 
+// Every argument after `lab` goes to lab/lab.sh verbatim (its own parser knows them).
+int exec_lab(int argc, char** argv) {
+  std::string script = find_lab_script();
+  if (script.empty()) {
+    std::cerr << "pmipx lab: cannot find lab/lab.sh next to this binary\n";
+    return 2;
+  }
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  setenv("PMIPX_BIN", exe.c_str(), 1);
+  std::vector<char*> args{const_cast<char*>("bash"), script.data()};
+  for (int i = 0; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execvp("bash", args.data());
+  std::cerr << "pmipx lab: cannot run bash: " << std::strerror(errno) << "\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "lab") return exec_lab(argc - 2, argv + 2);
   CLI::App app{"pmipx: Proxy Mobile IPv6 with flow mobility, multihoming, primary HoA and MAG multipath"};
   app.require_subcommand(1);
 
@@ -131,28 +153,9 @@ int main(int argc, char** argv) {
     rc = pmipx::ctl::run_ctl(ctl, std::cout, std::cerr);
   });
 
-  std::vector<std::string> lab_args;
-  auto* lab = app.add_subcommand("lab", "the network-namespace lab: up | down | status | demo | start | stop | exec");
-  lab->add_option("args", lab_args, "lab.sh arguments");
-  lab->prefix_command();
-  lab->callback([&] {
-    std::string script = find_lab_script();
-    if (script.empty()) {
-      std::cerr << "pmipx lab: cannot find lab/lab.sh next to this binary\n";
-      rc = 2;
-      return;
-    }
-    for (const auto& r : lab->remaining()) lab_args.push_back(r);
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-    setenv("PMIPX_BIN", exe.c_str(), 1);
-    std::vector<char*> argv2{const_cast<char*>("bash"), script.data()};
-    for (auto& a : lab_args) argv2.push_back(a.data());
-    argv2.push_back(nullptr);
-    execvp("bash", argv2.data());
-    std::cerr << "pmipx lab: cannot run bash\n";
-    rc = 2;
-  });
+  // `pmipx lab ...` is handled before parsing (see exec_lab); listed here for --help.
+  app.add_subcommand("lab", "the network-namespace lab: up | down | status | demo | start | stop | exec")
+      ->allow_extras();
 
   decode->callback([&] {
     d.codec.muho_option_type = static_cast<std::uint8_t>(muho_type);
