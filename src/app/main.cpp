@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
       ->required();
   ctl_cmd->footer(
       "commands: bindings | flows | stats | mags | pool | links | wan | interfaces | dataplane | metrics | health |\n"
-      "          flow move MN FID BID | flow remove MN FID | attach LINK [MN] [--hi N] | detach LINK |\n"
+      "          flow move MN FID BID | flow set MN FID PRIORITY BIDS|drop SELECTOR | flow remove MN FID |\n"
+      "          attach LINK [MN] [--hi N] | detach LINK |\n"
       "          ifp IFACE IFP [primary] | reload");
   ctl_cmd->prefix_command();
   ctl_cmd->callback([&] {

@@ -117,6 +117,9 @@ std::string usage() {
          "commands:\n"
          "  bindings | flows | stats | mags | pool | links | wan | interfaces | dataplane | metrics | health\n"
          "  flow move MN FID BID     move flow FID of MN to binding BID (LMA)\n"
+         "  flow set MN FID PRIORITY BIDS|drop SELECTOR\n"
+         "                           add or replace a flow; SELECTOR as in the configuration,\n"
+         "                           e.g. '{dst: 2001:db8:8000::/64, dst_ports: 80, protocol: tcp}'\n"
          "  flow remove MN FID       remove a flow (LMA)\n"
          "  attach LINK [MN] [--hi N]  attach an MN on a MAG access link (lab)\n"
          "  detach LINK              detach the MN of a MAG access link (lab)\n"
@@ -182,6 +185,25 @@ Request build(const std::vector<std::string>& a, const std::string& role, std::s
     r.method = "POST";
     r.path = "/flows/move";
     r.body = {{"mn", a[2]}, {"fid", fid}, {"bid", bid}};
+  } else if (c == "flow" && a.size() == 7 && a[1] == "set") {
+    std::uint16_t fid, priority;
+    if (!parse_u16(a[3], fid) || !parse_u16(a[4], priority)) return why = "FID and PRIORITY are numbers 0..65535", r;
+    r.method = "POST";
+    r.path = "/flows/set";
+    r.body = {{"mn", a[2]}, {"fid", fid}, {"priority", priority}, {"selector", a[6]}};
+    if (a[5] == "drop") {
+      r.body["action"] = "drop";
+    } else {
+      Json bids = Json::array();
+      std::stringstream list(a[5]);
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        std::uint16_t bid;
+        if (!parse_u16(item, bid)) return why = "BIDS is a comma-separated list of BIDs, or 'drop'", r;
+        bids.push_back(bid);
+      }
+      r.body["bids"] = bids;
+    }
   } else if (c == "flow" && a.size() == 4 && a[1] == "remove") {
     std::uint16_t fid;
     if (!parse_u16(a[3], fid)) return why = "FID is a number 0..65535", r;

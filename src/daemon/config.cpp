@@ -778,3 +778,11 @@ MnDaemonConfig load_mn_config(const std::string& path) {
 }
 
 }  // namespace pmipx::daemon
+
+namespace pmipx::daemon {
+
+wire::TrafficSelector parse_selector(const std::string& text, const std::string& name) {
+  return read_selector(config_reader::load_document(text, name));
+}
+
+}  // namespace pmipx::daemon

@@ -124,4 +124,8 @@ LmaDaemonConfig parse_lma_config(const std::string& yaml, const std::string& nam
 MagDaemonConfig parse_mag_config(const std::string& yaml, const std::string& name);
 MnDaemonConfig parse_mn_config(const std::string& yaml, const std::string& name);
 
+// One traffic selector in the configuration's form (YAML or JSON, which is YAML), for the
+// management API's flow operations: {dst: 2001:db8::/64, dst_ports: 80, protocol: tcp}.
+wire::TrafficSelector parse_selector(const std::string& text, const std::string& name);
+
 }  // namespace pmipx::daemon

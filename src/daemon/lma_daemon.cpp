@@ -299,6 +299,37 @@ void LmaDaemon::register_api() {
     drain();
     return Json{{"ok", true}, {"pending_fma", pending}};
   });
+  // Add or replace a flow: {mn, fid, priority, selector: {...}, bids: [..], action: forward|drop}.
+  api_.post("/flows/set", [this](const Json& body) {
+    auto mn = mn_arg(body);
+    core::FlowEntry f;
+    f.fid = u16_arg(body, "fid");
+    f.priority = u16_arg(body, "priority");
+    // The selector as JSON, or as the configuration's YAML text (what pmipx ctl sends).
+    if (!body.contains("selector") || !(body["selector"].is_object() || body["selector"].is_string())) {
+      throw ApiError{400, "missing \"selector\""};
+    }
+    try {
+      const auto& sel = body["selector"];
+      f.selector = parse_selector(sel.is_string() ? sel.get<std::string>() : sel.dump(), "selector");
+    } catch (const ConfigError& e) {
+      throw ApiError{400, e.what()};
+    }
+    if (body.contains("bids")) {
+      if (!body["bids"].is_array()) throw ApiError{400, "\"bids\" must be a list of BIDs"};
+      for (const auto& b : body["bids"]) {
+        if (!b.is_number_unsigned() || b.get<std::uint64_t>() > 0xffff) throw ApiError{400, "a BID is 0..65535"};
+        f.bids.push_back(b.get<std::uint16_t>());
+      }
+    }
+    std::string action = body.value("action", "forward");
+    if (action != "forward" && action != "drop") throw ApiError{400, "\"action\" is forward or drop"};
+    f.action = action == "drop" ? core::FlowAction::kDrop : core::FlowAction::kForward;
+    if (auto why = engine_.set_flow(clock_now(), mn, f)) throw ApiError{409, *why};
+    bool pending = engine_.flow_move_pending(mn);
+    drain();
+    return Json{{"ok", true}, {"pending_fma", pending}};
+  });
   api_.post("/flows/remove", [this](const Json& body) {
     auto mn = mn_arg(body);
     if (auto why = engine_.remove_flow(mn, u16_arg(body, "fid"))) throw ApiError{409, *why};

@@ -85,12 +85,30 @@ int MnDaemon::run() {
   for (auto& [idx, i] : ifaces_) {
     if (i.running) bring_up(i);
   }
+  for (const auto& rc : config_.rules) install_rule(rc);
   drain();
   on_rs_timer();
   loop_.run();
   log_->info("MN stopping");
   api_.stop();
   return 0;
+}
+
+void MnDaemon::install_rule(const MnRuleConfig& rc) {
+  core::UplinkRule rule;
+  rule.id = rc.id;
+  rule.priority = rc.priority;
+  rule.selector = rc.selector;
+  if (!rc.interface.empty()) {
+    unsigned ifindex = 0;
+    for (const auto& [idx, i] : ifaces_) {
+      if (i.config.interface == rc.interface) ifindex = idx;
+    }
+    rule.target = core::ToInterface{ifindex};
+  } else {
+    rule.target = core::ToLabels{rc.labels};
+  }
+  if (auto err = agent_.set_rule(clock_now(), rule)) log_->warn("uplink rule {} refused: {}", rc.id, *err);
 }
 
 void MnDaemon::bring_up(Interface& i) {
@@ -320,6 +338,9 @@ void MnDaemon::register_api() {
     i.config.ifp = body["ifp"].get<std::uint8_t>();
     if (primary) i.config.primary = *primary;
     drain();
+    // With the primary-HoA scheme the agent asks for the indication itself (drain); without
+    // it the MAG still learns the new IFP, which orders BIDs at the LMA (seed 003 §6.2).
+    if (!agent_.config().primary_hoa && i.up_in_agent) solicit(i);
     return Json{{"ok", true}};
   });
   api_.text("/metrics", [this] { return metrics_.render(); });

@@ -42,6 +42,7 @@ class MnDaemon {
   void on_link_events();
   void on_timer();
   void on_rs_timer();
+  void install_rule(const MnRuleConfig& rule);
   void bring_up(Interface& i);
   void bring_down(Interface& i);
   void solicit(Interface& i);
