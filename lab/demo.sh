@@ -45,6 +45,8 @@ TOPO
   local pcap=$STATE_DIR/demo-lma.pcap
   ip netns exec "$(ns_of lma)" dumpcap -q -P -i any -f "ip6 proto 135" -w "$pcap" </dev/null >/dev/null 2>&1 &
   local cap_pid=$!
+  # shellcheck disable=SC2064 # the pid is meant to be expanded now
+  trap "kill -INT $cap_pid 2>/dev/null || true" EXIT
   sleep 1
   demo_say "1. start the LMA and both MAGs, then the MN agent"
   cmd_start lma mag1 mag2

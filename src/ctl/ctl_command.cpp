@@ -216,11 +216,14 @@ Request build(const std::vector<std::string>& a, const std::string& role, std::s
     r.body = {{"link", a[1]}};
     for (std::size_t i = 2; i < a.size(); ++i) {
       std::uint16_t hi;
-      if (a[i] == "--hi" && i + 1 < a.size() && parse_u16(a[i + 1], hi)) {
+      if (a[i] == "--hi") {
+        if (i + 1 >= a.size() || !parse_u16(a[i + 1], hi)) return why = "--hi needs a number 1..6", r;
         r.body["hi"] = hi;
         ++i;
-      } else {
+      } else if (!r.body.contains("mn")) {
         r.body["mn"] = a[i];
+      } else {
+        return why = "attach takes LINK [MN] [--hi N]", r;
       }
     }
   } else if (c == "detach" && a.size() == 2) {
@@ -253,7 +256,7 @@ int run_ctl(const CtlOptions& o, std::ostream& out, std::ostream& err) {
   std::string ns = o.netns;
   std::string node = o.node;
   std::string lab = o.lab;
-  if (ns.empty() && lab.empty() && (!node.empty() || o.host == "127.0.0.1")) {
+  if (ns.empty() && lab.empty() && (!node.empty() || (o.host.empty() && o.port == 0))) {
     // A lab is up and nothing else was said: talk to its nodes.
     if (std::filesystem::exists("/run/pmipx/pmx")) lab = "pmx";
   }
@@ -273,12 +276,13 @@ int run_ctl(const CtlOptions& o, std::ostream& out, std::ostream& err) {
   }
   if (!ns.empty() && !enter_netns(ns, err)) return 2;
 
-  httplib::Client client(o.host, port);
+  std::string host = o.host.empty() ? "127.0.0.1" : o.host;
+  httplib::Client client(host, port);
   client.set_connection_timeout(2);
   client.set_read_timeout(10);
   auto res = req.method == "GET" ? client.Get(req.path)
                                  : client.Post(req.path, req.body.dump(), "application/json");
-  std::string where = o.host + ":" + std::to_string(port) + (ns.empty() ? "" : " in " + ns);
+  std::string where = host + ":" + std::to_string(port) + (ns.empty() ? "" : " in " + ns);
   if (!res) {
     err << "pmipx ctl: no answer from the " << role << " management API at " << where << " ("
         << httplib::to_string(res.error()) << "); is the daemon running?\n";

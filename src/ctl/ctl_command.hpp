@@ -12,7 +12,7 @@ struct CtlOptions {
   std::string lab;    // lab name (pmipx lab): --node resolves to its namespace
   std::string node;   // lma, mag1, mag2, mn (lab) — also picks the default port
   std::string netns;  // a named network namespace (/run/netns/NAME)
-  std::string host = "127.0.0.1";
+  std::string host;  // empty: 127.0.0.1 (and a lab named pmx, when one is up and nothing else is said)
   int port = 0;       // 0: the role's default
   bool json = false;
   std::vector<std::string> args;  // the command and its operands

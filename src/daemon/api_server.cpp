@@ -32,7 +32,10 @@ void run(EventLoop& loop, const ApiServer::Handler& h, const httplib::Request& r
 
 ApiServer::ApiServer(EventLoop& loop, ApiConfig config)
     : loop_(loop), config_(std::move(config)), server_(std::make_unique<httplib::Server>()) {
-  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // A few workers and short keep-alives: idle scrapers must not hold every worker.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  server_->set_keep_alive_max_count(10);
+  server_->set_keep_alive_timeout(2);
 }
 
 ApiServer::~ApiServer() { stop(); }
@@ -47,7 +50,11 @@ void ApiServer::post(const std::string& path, Handler h) {
 
 void ApiServer::text(const std::string& path, std::function<std::string()> h) {
   server_->Get(path, [this, h](const httplib::Request&, httplib::Response& res) {
-    res.set_content(loop_.call(h), "text/plain; version=0.0.4");
+    try {
+      res.set_content(loop_.call(h), "text/plain; version=0.0.4");
+    } catch (const std::exception& e) {
+      reply(res, 503, {{"error", e.what()}});
+    }
   });
 }
 

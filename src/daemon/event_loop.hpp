@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <atomic>
 #include <functional>
 #include <future>
 #include <memory>
@@ -24,8 +25,20 @@ class EventLoop {
   }
 
   asio::io_context& io() { return io_; }
-  void run() { io_.run(); }
+  // Runs until stopped; false once it returns, however it ended (an exception included), so
+  // API threads waiting in call() give up instead of blocking the daemon's exit.
+  void run() {
+    running_ = true;
+    struct Done {
+      std::atomic<bool>& flag;
+      ~Done() { flag = false; }
+    } done{running_};
+    io_.run();
+  }
   void stop() { io_.stop(); }
+
+  // Where exceptions escaping a readiness handler are reported (logged and counted).
+  void on_error(std::function<void(const std::string&)> f) { on_error_ = std::move(f); }
 
   // Calls on_readable each time `fd` has data; the fd stays owned by its socket object.
   void watch(int fd, std::function<void()> on_readable) {
@@ -38,23 +51,24 @@ class EventLoop {
   template <class F>
   auto call(F fn) -> decltype(fn()) {
     using R = decltype(fn());
-    std::promise<R> p;
-    auto fut = p.get_future();
-    asio::post(io_, [&p, &fn] {
+    // Shared with the posted task: a loop that stops first never runs it, and nothing it
+    // holds dangles when this caller has given up.
+    auto task = std::make_shared<std::pair<std::promise<R>, F>>(std::promise<R>{}, std::move(fn));
+    auto fut = task->first.get_future();
+    asio::post(io_, [task] {
       try {
         if constexpr (std::is_void_v<R>) {
-          fn();
-          p.set_value();
+          task->second();
+          task->first.set_value();
         } else {
-          p.set_value(fn());
+          task->first.set_value(task->second());
         }
       } catch (...) {
-        p.set_exception(std::current_exception());
+        task->first.set_exception(std::current_exception());
       }
     });
-    // A stopping loop never runs the task: give up instead of blocking the HTTP thread.
     while (fut.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-      if (io_.stopped()) throw std::runtime_error("daemon is stopping");
+      if (!running_) throw std::runtime_error("daemon is stopping");
     }
     return fut.get();
   }
@@ -72,7 +86,12 @@ class EventLoop {
   void arm(const std::shared_ptr<Watch>& w) {
     w->descriptor.async_wait(asio::posix::stream_descriptor::wait_read, [this, w](const asio::error_code& ec) {
       if (ec) return;
-      w->on_readable();
+      try {
+        w->on_readable();
+      } catch (const std::exception& e) {
+        // One bad read must not end the daemon; the handler logs what it understands.
+        if (on_error_) on_error_(e.what());
+      }
       arm(w);
     });
   }
@@ -80,6 +99,8 @@ class EventLoop {
   asio::io_context io_;
   asio::signal_set signals_;
   std::vector<std::shared_ptr<Watch>> watches_;
+  std::atomic<bool> running_{false};
+  std::function<void(const std::string&)> on_error_;
 };
 
 // The engine's single timer: re-armed to poll_timeout() after every call into the engine.
@@ -89,11 +110,12 @@ class EngineTimer {
   void arm(std::optional<core::Instant> at) {
     if (at == armed_) return;
     armed_ = at;
+    ++generation_;  // a completion already queued for the old deadline is stale
     timer_.cancel();
     if (!at) return;
     timer_.expires_at(*at);
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;
+    timer_.async_wait([this, gen = generation_](const asio::error_code& ec) {
+      if (ec || gen != generation_) return;
       armed_.reset();
       on_fire_();
     });
@@ -103,6 +125,7 @@ class EngineTimer {
   asio::steady_timer timer_;
   std::function<void()> on_fire_;
   std::optional<core::Instant> armed_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace pmipx::daemon

@@ -48,6 +48,10 @@ LmaDaemon::LmaDaemon(LmaDaemonConfig config, std::string config_path)
 LmaDaemon::~LmaDaemon() { api_.stop(); }
 
 int LmaDaemon::run() {
+  loop_.on_error([this](const std::string& what) {
+    log_->error("internal error while handling input: {}", what);
+    metrics_.add("internal_errors_total");
+  });
   loop_.watch(signaling_.fd(), [this] { on_readable(); });
   api_.start();
   log_->info("LMA {} up: {} authorized MAGs, {} MN profiles, pool {}, API http://{}:{}",
@@ -347,7 +351,13 @@ void LmaDaemon::register_api() {
     config_.mags = fresh.mags;
     config_.mns = fresh.mns;
     log_->info("policy reloaded from {}: {} MAGs, {} MN profiles", config_path_, fresh.mags.size(), fresh.mns.size());
-    return Json{{"ok", true}, {"mags", fresh.mags.size()}, {"mns", fresh.mns.size()}};
+    // Only who may register changes on a reload; the pool, timers, addresses and the API
+    // are read at start (a restart applies them).
+    return Json{{"ok", true},
+                {"mags", fresh.mags.size()},
+                {"mns", fresh.mns.size()},
+                {"applied", {"mags", "mns"}},
+                {"restart_needed_for", "any other key"}};
   });
   api_.text("/metrics", [this] { return metrics_text(); });
 }

@@ -78,6 +78,10 @@ MagDaemon::MagDaemon(MagDaemonConfig config, std::string config_path)
 MagDaemon::~MagDaemon() { api_.stop(); }
 
 int MagDaemon::run() {
+  loop_.on_error([this](const std::string& what) {
+    log_->error("internal error while handling input: {}", what);
+    metrics_.add("internal_errors_total");
+  });
   loop_.watch(signaling_.fd(), [this] { on_signaling(); });
   loop_.watch(nd_.fd(), [this] { on_router_solicitation(); });
   loop_.watch(links_monitor_.fd(), [this] { on_link_events(); });
@@ -130,7 +134,7 @@ void MagDaemon::on_router_solicitation() {
       continue;
     }
     // RFC 4861 §6.1.1: hop limit 255 proves the RS was not forwarded.
-    if (d->hop_limit != 255) {
+    if (d->control_truncated || d->hop_limit != 255) {
       metrics_.add("router_solicitations_total", {{"outcome", "bad_hop_limit"}});
       log_->warn("rx RS on {} from {}: hop limit {} (not 255), dropped", link->config.interface, d->src.to_string(),
                  d->hop_limit);
@@ -138,6 +142,11 @@ void MagDaemon::on_router_solicitation() {
     }
     std::string why;
     auto rs = wire::decode_router_solicitation(d->payload, &why);
+    // RFC 4861 §6.1.1: an RS from the unspecified address carries no link-layer address.
+    if (rs && d->src.is_zero() && rs->source_link_layer) {
+      rs.reset();
+      why = "source link-layer address option from the unspecified address";
+    }
     if (!rs) {
       metrics_.add("router_solicitations_total", {{"outcome", "malformed"}});
       log_->warn("rx RS on {} from {}: malformed: {}", link->config.interface, d->src.to_string(), why);
@@ -145,13 +154,19 @@ void MagDaemon::on_router_solicitation() {
     }
     // Who is it? The RS's link-layer address names the MN; the link's configured MN otherwise.
     std::optional<core::MnId> mn;
+    bool known_mac = false;
     if (rs->source_link_layer) {
       auto mac = wire::to_string(*rs->source_link_layer);
       for (const auto& m : config_.mns) {
         if (std::find(m.link_layer.begin(), m.link_layer.end(), mac) != m.link_layer.end()) mn = m.id;
       }
+      known_mac = mn.has_value();
     }
-    if (!mn && !link->config.mn_id.empty()) mn = core::MnId::nai(link->config.mn_id);
+    // The link's fallback identity never displaces an MN identified by its own address: a
+    // second host on the link would make the binding flap.
+    if (!mn && !link->config.mn_id.empty() && !(link->mn && link->mac_known)) {
+      mn = core::MnId::nai(link->config.mn_id);
+    }
     if (!mn) {
       metrics_.add("router_solicitations_total", {{"outcome", "unknown_mn"}});
       log_->warn("rx RS on {} from {}: unknown MN (link-layer {}), ignored", link->config.interface,
@@ -165,10 +180,30 @@ void MagDaemon::on_router_solicitation() {
                rs->preference && rs->preference->share_prefixes);
     if (!d->src.is_zero()) link->mn_address = d->src;
     auto now = clock_now();
+    // The same interface showing up on another of our links has moved: end the old attachment.
+    if (rs->source_link_layer) {
+      for (auto& [id, other] : links_) {
+        if (&other != link && other.mn && other.mac == rs->source_link_layer) {
+          detach(other, ("moved to " + link->config.interface).c_str());
+        }
+      }
+    }
     if (link->mn && *link->mn != *mn) detach(*link, "another MN on the link");
-    if (!link->mn || (rs->source_link_layer && link->mac && *link->mac != *rs->source_link_layer)) {
-      if (link->mn) detach(*link, "new link-layer address");
+    if (link->mn && rs->source_link_layer && link->mac && *link->mac != *rs->source_link_layer) {
+      detach(*link, "new link-layer address");
+    }
+    // A registration the LMA refused (or that is gone) is tried again when the MN solicits,
+    // at most once per initial retransmission timeout: a fixed policy needs no link flap.
+    if (link->mn) {
+      const auto* e = engine_.bindings().find(link->id);
+      bool dead = !e || e->state == core::BuleState::kRejected;
+      if (dead && (!link->last_attach || now.mono - *link->last_attach >= config_.engine.initial_bindack_timeout)) {
+        detach(*link, "registration refused or lost; the MN solicits again");
+      }
+    }
+    if (!link->mn) {
       link->mac = rs->source_link_layer;
+      link->mac_known = known_mac;
       link->preference = rs->preference;
       attach(*link, *mn);
     } else {
@@ -180,7 +215,8 @@ void MagDaemon::on_router_solicitation() {
           log_->warn("interface preference on {} refused: {}", link->config.interface, *err);
         }
       }
-      send_ra(*link);
+      // RFC 4861 §6.2.6: an RS from the unspecified address is answered by multicast.
+      send_ra(*link, d->src.is_zero());
     }
   }
   drain();
@@ -202,6 +238,7 @@ void MagDaemon::attach(AccessLink& link, const core::MnId& mn, std::optional<wir
   a.muho = cfg && cfg->muho;
   a.multipath = cfg && cfg->multipath;
   link.mn = mn;
+  link.last_attach = core::MonoClock::now();
   log_->info("attach {} on {} (HI {}, ATT {}, IFP {})", mn.to_string(), link.config.interface,
              static_cast<int>(a.hi), att_name(a.att), a.ifp);
   engine_.attach(clock_now(), a);
@@ -213,18 +250,30 @@ void MagDaemon::detach(AccessLink& link, const char* why) {
   engine_.detach(clock_now(), link.id);
   link.mn.reset();
   link.mac.reset();
+  link.mac_known = false;
   link.preference.reset();
+  link.mn_address = wire::Ipv6Address{};
   drain();
 }
 
 void MagDaemon::on_link_events() {
-  for (const auto& ev : links_monitor_.read()) {
+  auto events = links_monitor_.read();
+  if (links_monitor_.take_overrun()) {
+    // Events were lost: read the state of every interface we manage instead.
+    log_->warn("link events lost (netlink overrun): re-reading interface state");
+    metrics_.add("link_event_overruns_total");
+    for (const auto& [id, l] : links_) events.push_back(io::link_state(l.config.interface));
+    for (const auto& w : config_.wan_links) events.push_back(io::link_state(w.interface));
+  }
+  for (const auto& ev : events) {
     if (auto* link = link_by_ifindex(ev.ifindex)) {
       if (link->running && (!ev.running || ev.removed)) {
         link->running = false;
         detach(*link, "access link down");
       } else if (!link->running && ev.running) {
         link->running = true;
+        // A link that went down lost its IPv6 addresses, our router link-local among them.
+        link->local_addresses.clear();
         log_->info("access link {} up", link->config.interface);
       }
     }
@@ -259,31 +308,56 @@ void MagDaemon::on_ra_timer() {
   });
 }
 
-void MagDaemon::send_ra(AccessLink& link) {
+bool MagDaemon::ensure_router_address(AccessLink& l, const wire::Ipv6Address& a) {
+  if (a.is_zero() || l.local_addresses.count(a)) return true;
+  if (auto err = netlink_.address_add(l.ifindex, wire::Ipv6Prefix{a, 64})) {
+    log_->error("router address {} on {}: {}", a.to_string(), l.config.interface, *err);
+    metrics_.add("dataplane_errors_total", {{"op", "router_address"}});
+    return false;
+  }
+  l.local_addresses.insert(a);
+  return true;
+}
+
+void MagDaemon::send_ra(AccessLink& link, bool multicast) {
   if (!link.ra) return;
   const auto& op = *link.ra;
+  // Prefix lifetimes never exceed what is left of the binding (PROTOCOL.md §8.8).
+  std::uint32_t remaining = op.lifetime_s;
+  if (const auto* e = engine_.bindings().find(link.id)) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(e->expires - core::MonoClock::now()).count();
+    remaining = static_cast<std::uint32_t>(std::clamp<long long>(left, 0, op.lifetime_s));
+  }
   wire::RouterAdvertisement ra;
   ra.router_lifetime_s = op.prefixes.empty() ? 0 : static_cast<std::uint16_t>(std::min<std::uint32_t>(config_.router_lifetime_s, 9000));
   if (config_.mtu) ra.mtu = config_.mtu;
   for (const auto& p : op.prefixes) {
-    std::uint32_t valid = std::min(config_.prefix_valid_lifetime_s, op.lifetime_s);
+    std::uint32_t valid = std::min(config_.prefix_valid_lifetime_s, remaining);
     ra.prefixes.push_back({p, true, true, valid, std::min(config_.prefix_preferred_lifetime_s, valid)});
   }
-  // Withdrawn prefixes leave with lifetime 0, so the MN drops their addresses at once.
+  // Withdrawn prefixes leave with lifetime 0 (the pmipx MN agent drops them at once; an RFC
+  // 4862 host keeps the address up to two hours but stops preferring it).
   for (const auto& p : link.advertised) {
     if (std::find(op.prefixes.begin(), op.prefixes.end(), p) == op.prefixes.end()) {
       ra.prefixes.push_back({p, true, true, 0, 0});
     }
   }
-  link.advertised = {op.prefixes.begin(), op.prefixes.end()};
   if (ra.prefixes.empty() && ra.router_lifetime_s == 0) return;
-  auto dst = link.mn_address.is_zero() ? kAllNodes : link.mn_address;
+  auto dst = multicast || link.mn_address.is_zero() ? kAllNodes : link.mn_address;
   auto bytes = wire::encode_router_advertisement(ra);
-  if (auto err = nd_.send(op.router_link_local, dst, bytes, link.ifindex)) {
+  if (!ensure_router_address(link, op.router_link_local)) return;
+  auto err = nd_.send(op.router_link_local, dst, bytes, link.ifindex);
+  if (err) {
+    // The address may have gone with a link flap we did not see: install it and try once more.
+    link.local_addresses.erase(op.router_link_local);
+    if (ensure_router_address(link, op.router_link_local)) err = nd_.send(op.router_link_local, dst, bytes, link.ifindex);
+  }
+  if (err) {
     log_->error("tx RA on {}: {}", link.config.interface, *err);
     metrics_.add("dataplane_errors_total", {{"op", "router_advertisement"}});
-    return;
+    return;  // `advertised` stays: the withdrawal goes out with the next RA
   }
+  link.advertised = {op.prefixes.begin(), op.prefixes.end()};
   metrics_.add("router_advertisements_total");
   std::string prefixes;
   for (const auto& p : ra.prefixes) {
@@ -340,11 +414,8 @@ void MagDaemon::apply(const core::MagDataplaneOp& op) {
                    auto it = links_.find(o.link);
                    if (it == links_.end()) return;
                    auto& l = it->second;
-                   // The router address must be ours on the link (RFC 6543: one shared by all MAGs).
-                   if (!o.router_link_local.is_zero() && !l.local_addresses.count(o.router_link_local)) {
-                     fail(netlink_.address_add(l.ifindex, wire::Ipv6Prefix{o.router_link_local, 64}));
-                     l.local_addresses.insert(o.router_link_local);
-                   }
+                   // The router address is ours on the link (RFC 6543: one shared by all
+                   // MAGs); send_ra installs it when missing.
                    l.ra = o;
                    send_ra(l);
                  },
@@ -492,6 +563,7 @@ void MagDaemon::register_api() {
     if (!body.contains("ifp") || !body["ifp"].is_number_unsigned() || body["ifp"].get<unsigned>() > 255) {
       throw ApiError{400, "missing or bad \"ifp\" (0..255)"};
     }
+    if (body.contains("primary") && !body["primary"].is_boolean()) throw ApiError{400, "\"primary\" is true or false"};
     bool primary = body.value("primary", false);
     if (auto err = engine_.update_priority(clock_now(), link.id, body["ifp"].get<std::uint8_t>(), primary)) {
       throw ApiError{409, *err};

@@ -36,6 +36,8 @@ class MagDaemon {
     // The MN attached here, from its RS.
     std::optional<core::MnId> mn;
     std::optional<wire::MacAddress48> mac;
+    bool mac_known = false;  // the MAC is in the `mns` table (not the link's fallback MN)
+    std::optional<core::Instant> last_attach;
     wire::Ipv6Address mn_address;  // RS source (link-local), the RA's destination
     std::optional<wire::InterfacePreference> preference;
     // What the RA says now and what it said before (withdrawn prefixes go out with lifetime 0).
@@ -51,7 +53,8 @@ class MagDaemon {
   void on_ra_timer();
   void drain();
   void apply(const core::MagDataplaneOp& op);
-  void send_ra(AccessLink& link);
+  void send_ra(AccessLink& link, bool multicast = false);
+  bool ensure_router_address(AccessLink& link, const wire::Ipv6Address& a);
   void attach(AccessLink& link, const core::MnId& mn, std::optional<wire::HandoffIndicator> hi = std::nullopt);
   void detach(AccessLink& link, const char* why);
   AccessLink* link_by_ifindex(unsigned ifindex);

@@ -77,6 +77,10 @@ MnDaemon::MnDaemon(MnDaemonConfig config, std::string config_path)
 MnDaemon::~MnDaemon() { api_.stop(); }
 
 int MnDaemon::run() {
+  loop_.on_error([this](const std::string& what) {
+    log_->error("internal error while handling input: {}", what);
+    metrics_.add("internal_errors_total");
+  });
   loop_.watch(nd_.fd(), [this] { on_router_advertisement(); });
   loop_.watch(links_monitor_.fd(), [this] { on_link_events(); });
   api_.start();
@@ -87,7 +91,7 @@ int MnDaemon::run() {
   }
   for (const auto& rc : config_.rules) install_rule(rc);
   drain();
-  on_rs_timer();
+  on_rs_timer(false);  // bring_up solicited already
   loop_.run();
   log_->info("MN stopping");
   api_.stop();
@@ -156,15 +160,19 @@ void MnDaemon::solicit(Interface& i) {
              i.config.primary, i.config.shared_prefixes);
 }
 
-void MnDaemon::on_rs_timer() {
+void MnDaemon::on_rs_timer(bool solicit_now) {
   // Until a router answers, keep soliciting (RFC 4861 stops after 3; a PMIPv6 MAG answers
   // only once the LMA has, which may take longer on a lossy path).
+  // Once answered, an interface still solicits every kKeepAliveSolicitations-th period, so
+  // a MAG that restarted (and forgot the MN) learns it again before the router expires.
+  ++rs_rounds_;
   for (auto& [idx, i] : ifaces_) {
-    if (i.up_in_agent && !i.router_heard) solicit(i);
+    if (!solicit_now || !i.up_in_agent) continue;
+    if (!i.router_heard || rs_rounds_ % kKeepAliveSolicitations == 0) solicit(i);
   }
   rs_timer_.expires_after(std::chrono::milliseconds(config_.rs_interval_ms));
   rs_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec) on_rs_timer();
+    if (!ec) on_rs_timer(true);
   });
 }
 
@@ -205,7 +213,8 @@ void MnDaemon::on_router_advertisement() {
     }
     log_->info("rx RA on {} from {}: router_lifetime={} prefixes={}", i->config.interface, d->src.to_string(),
                ra->router_lifetime_s, prefixes.empty() ? "none" : prefixes);
-    i->router_heard = true;
+    // An RA that withdraws the router is not an answer to keep quiet on.
+    i->router_heard = ra->router_lifetime_s != 0;
     if (auto err = agent_.handle_router_advertisement(clock_now(), r)) {
       metrics_.add("router_advertisements_total", {{"outcome", "refused"}});
       log_->warn("RA on {} refused: {}", i->config.interface, *err);
@@ -250,6 +259,11 @@ void MnDaemon::drain() {
   while (auto op = agent_.poll_dataplane()) apply(*op);
   while (auto e = agent_.poll_event()) {
     log_->info("event {} iface={} rule={} {}", core::to_string(e->kind), e->iface, e->rule, e->detail);
+    // No router left on the interface: solicit again (a restarted MAG knows the MN only
+    // from its RS).
+    if (e->kind == core::MnEventKind::kRouterExpired) {
+      if (auto* i = by_ifindex(e->iface)) i->router_heard = false;
+    }
   }
   timer_.arm(agent_.poll_timeout());
 }
@@ -331,7 +345,10 @@ void MnDaemon::register_api() {
       throw ApiError{400, "missing or bad \"ifp\" (0..255)"};
     }
     std::optional<bool> primary;
-    if (body.contains("primary")) primary = body["primary"].get<bool>();
+    if (body.contains("primary")) {
+      if (!body["primary"].is_boolean()) throw ApiError{400, "\"primary\" is true or false"};
+      primary = body["primary"].get<bool>();
+    }
     if (auto err = agent_.set_priority(clock_now(), i.ifindex, body["ifp"].get<std::uint8_t>(), primary)) {
       throw ApiError{409, *err};
     }

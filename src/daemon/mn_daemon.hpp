@@ -41,7 +41,7 @@ class MnDaemon {
   void on_router_advertisement();
   void on_link_events();
   void on_timer();
-  void on_rs_timer();
+  void on_rs_timer(bool solicit_now);
   void install_rule(const MnRuleConfig& rule);
   void bring_up(Interface& i);
   void bring_down(Interface& i);
@@ -66,6 +66,8 @@ class MnDaemon {
   asio::steady_timer rs_timer_;
   ApiServer api_;
   std::map<unsigned, Interface> ifaces_;  // by ifindex
+  static constexpr unsigned kKeepAliveSolicitations = 15;  // x rs_interval_ms (60 s by default)
+  unsigned rs_rounds_ = 0;
 };
 
 }  // namespace pmipx::daemon

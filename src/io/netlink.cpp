@@ -33,8 +33,6 @@ mnl_socket* open_route_socket(unsigned groups) {
   return nl;
 }
 
-int ack_cb(const nlmsghdr*, void*) { return MNL_CB_OK; }
-
 nlmsghdr* route_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const Route& r) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = type;
@@ -82,13 +80,22 @@ std::optional<std::string> Netlink::request(void* buffer, const char* what) {
   std::uint32_t seq = nlh->nlmsg_seq;
   if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return std::string(what) + ": " + std::strerror(errno);
   std::vector<char> buf(kBufferSize);
-  std::uint32_t portid = mnl_socket_get_portid(nl_);
+  // Read until the ACK (or error) of this very request: an answer left over from an earlier
+  // request that gave up (EINTR, ENOBUFS) carries an older sequence number and is skipped.
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) return std::string(what) + ": " + std::strerror(errno);
-    int rc = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, ack_cb, nullptr);
-    if (rc == MNL_CB_ERROR) return std::string(what) + ": " + std::strerror(errno);
-    if (rc <= MNL_CB_STOP) return std::nullopt;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::string(what) + ": " + std::strerror(errno);
+    }
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(h, len);
+         h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR) continue;
+      const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+      if (err->error == 0) return std::nullopt;
+      return std::string(what) + ": " + std::strerror(-err->error);
+    }
   }
 }
 
@@ -153,10 +160,23 @@ std::vector<LinkEvent> LinkMonitor::read() {
   std::vector<char> buf(kBufferSize);
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
-    if (n < 0) break;  // EAGAIN: drained (ENOBUFS: overrun; the daemon re-reads link state)
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {  // the kernel dropped events: the caller must re-read state
+        overrun_ = true;
+        continue;
+      }
+      break;  // EAGAIN: drained
+    }
     mnl_cb_run(buf.data(), static_cast<std::size_t>(n), 0, 0, link_cb, &events);
   }
   return events;
+}
+
+bool LinkMonitor::take_overrun() {
+  bool o = overrun_;
+  overrun_ = false;
+  return o;
 }
 
 LinkEvent link_state(const std::string& name) {

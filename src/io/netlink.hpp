@@ -58,9 +58,12 @@ class LinkMonitor {
   ~LinkMonitor();
   int fd() const;
   std::vector<LinkEvent> read();
+  // True once after events were lost (ENOBUFS): re-read every interface with link_state().
+  bool take_overrun();
 
  private:
   mnl_socket* nl_ = nullptr;
+  bool overrun_ = false;
 };
 
 // The current state of one interface (ifindex 0 when absent).

@@ -88,11 +88,16 @@ std::optional<Datagram> RawSocket::receive() {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(fd_, &msg, 0);
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd_, &msg, 0);
+  } while (n < 0 && errno == EINTR);  // the loop waits edge-triggered: drain for real
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
     throw_errno("recvmsg");
   }
+  if (msg.msg_flags & MSG_TRUNC) d.truncated = true;
+  if (msg.msg_flags & MSG_CTRUNC) d.control_truncated = true;
   d.payload.resize(static_cast<std::size_t>(n));
   d.src = from_in6(from.sin6_addr);
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -132,7 +137,10 @@ std::optional<std::string> RawSocket::send(const wire::Ipv6Address& src, const w
   info.ipi6_addr = to_in6(src);
   info.ipi6_ifindex = ifindex;
   std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  ssize_t n = ::sendmsg(fd_, &msg, 0);
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd_, &msg, 0);
+  } while (n < 0 && errno == EINTR);
   if (n < 0) return std::string("sendmsg to ") + dst.to_string() + ": " + std::strerror(errno);
   return std::nullopt;
 }

@@ -19,6 +19,8 @@ struct Datagram {
   wire::Ipv6Address dst;
   unsigned ifindex = 0;
   int hop_limit = -1;
+  bool truncated = false;          // longer than 64 KiB: not processed
+  bool control_truncated = false;  // ancillary data lost: destination and hop limit unknown
   wire::Bytes payload;  // from the upper-layer header on (the kernel strips the IPv6 header)
 };
 

@@ -4,7 +4,7 @@ policy reload, and the Prometheus endpoint."""
 import subprocess
 
 from conftest import PMIPX_BIN
-from test_signaling import MN, active, assert_oracle_clean, configure, mh_types, wait_for
+from test_signaling import MN, active, assert_oracle_clean, configure, lma_yaml, mh_types, mn_yaml, wait_for
 
 
 def ctl_text(lab, node, *args):
@@ -21,15 +21,18 @@ def both_registered(lab):
 def test_flow_move_to_another_prefix_goes_through_fmi_and_fma(lab):
     configure(lab)
     with lab.capture("lma", "any") as pcap:
-        by_bid = {b["bid"]: b for b in both_registered(lab)}
-        pref1 = by_bid[1]["prefixes"][0]
+        # The two MAGs register in either order: name the entries by MAG, not by BID.
+        by_mag = {b["proxy_coa"]: b for b in both_registered(lab)}
+        at_mag1, at_mag2 = by_mag["2001:db8:1::2"], by_mag["2001:db8:2::2"]
+        pref1 = at_mag1["prefixes"][0]
         host = pref1.split("/")[0] + "1/128"
-        p = ctl_text(lab, "lma", "flow", "set", MN, "1", "10", "1", f"{{dst: {host}, protocol: udp}}")
+        p = ctl_text(lab, "lma", "flow", "set", MN, "1", "10", str(at_mag1["bid"]), f"{{dst: {host}, protocol: udp}}")
         assert p.returncode == 0, p.stderr
-        p = ctl_text(lab, "lma", "flow", "move", MN, "1", "2")
+        p = ctl_text(lab, "lma", "flow", "move", MN, "1", str(at_mag2["bid"]))
         assert p.returncode == 0, p.stderr
         flows = wait_for("the move applied on the FMA",
-                         lambda: [f for f in lab.ctl("lma", "flows") if f["bids"] == [2] and not f["pending"]])
+                         lambda: [f for f in lab.ctl("lma", "flows")
+                                  if f["bids"] == [at_mag2["bid"]] and not f["pending"]])
         route = wait_for("mag2 routes pref1 off-link",
                          lambda: pref1 in lab.run("mag2", "ip", "-6", "route", "show", pref1).stdout)
     assert flows[0]["fid"] == 1 and flows[0]["active"]
@@ -43,7 +46,7 @@ def test_flow_move_to_another_prefix_goes_through_fmi_and_fma(lab):
     # A refused move names its reason and changes nothing.
     p = ctl_text(lab, "lma", "flow", "move", MN, "1", "9")
     assert p.returncode == 1 and p.stderr.strip(), p
-    assert [f["bids"] for f in lab.ctl("lma", "flows")] == [[2]]
+    assert [f["bids"] for f in lab.ctl("lma", "flows")] == [[at_mag2["bid"]]]
 
 
 def test_interface_priority_from_the_mn_reaches_the_lma(lab):
@@ -67,3 +70,29 @@ def test_policy_reload_and_metrics(lab):
     m = ctl_text(lab, "lma", "metrics")
     assert m.returncode == 0
     assert "# TYPE pmipx_lma_bindings gauge" in m.stdout and "pmipx_lma_bindings 0" in m.stdout, m.stdout
+
+
+def test_refused_mn_registers_after_a_policy_fix_without_a_link_flap(lab):
+    configure(lab, lma=lma_yaml().replace(f"  - id: {MN}\n", "  - id: other@example.com\n"))
+    lab.start("lma", "mag1")
+    lab.config_path("mn").write_text(mn_yaml(if2=False))
+    lab.start("mn")
+    wait_for("the PBA refusal (153) at mag1",
+             lambda: [b for b in lab.ctl("mag1", "bindings") if b.get("last_status") == 153])
+    lab.config_path("lma").write_text(lma_yaml())
+    assert lab.ctl("lma", "reload")["mns"] == 1
+    # The MN keeps soliciting (no RA came); the MAG tries again on its next RS.
+    wait_for("registration after the reload", lambda: active(lab.ctl("lma", "bindings")), timeout=20)
+
+
+def test_router_address_comes_back_after_the_access_link_flaps(lab):
+    configure(lab, mn=mn_yaml(if2=False))
+    lab.start("lma", "mag1", "mn")
+    wait_for("registration", lambda: active(lab.ctl("lma", "bindings")))
+    lab.run("mag1", "ip", "link", "set", "acc0", "down")  # the kernel drops fe80::1 with it
+    wait_for("the detach", lambda: lab.ctl("mag1", "bindings") == [], timeout=10)
+    lab.run("mag1", "ip", "link", "set", "acc0", "up")
+    wait_for("re-registration", lambda: active(lab.ctl("lma", "bindings")), timeout=20)
+    wait_for("fe80::1 back on acc0",
+             lambda: "fe80::1/64" in lab.run("mag1", "ip", "-6", "addr", "show", "dev", "acc0").stdout)
+    wait_for("an RA reaching the MN again", lambda: lab.ctl("mn", "interfaces")[0]["addresses"], timeout=20)
