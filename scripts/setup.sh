@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # daemons: YAML config, event loop, HTTP management API, logging, netlink
   libyaml-cpp-dev libasio-dev libcpp-httplib-dev libspdlog-dev libmnl-dev
+  # data plane (tc eBPF): libbpf + skeletons from bpftool (clang above compiles -target bpf)
+  libbpf-dev bpftool
   # the namespace lab
   iproute2 procps
   # independent oracles for the conformance tests

@@ -1,12 +1,12 @@
 #include "daemon/mn_daemon.hpp"
 
 #include <net/if.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include "core/overloaded.hpp"
@@ -33,8 +33,12 @@ wire::MacAddress48 read_mac(const std::string& name) {
 // The agent owns addresses and default routes on managed interfaces; the kernel's SLAAC
 // would install a second copy with its own lifetimes.
 void disable_kernel_ra(const std::string& name, spdlog::logger& log) {
-  std::ofstream f("/proc/sys/net/ipv6/conf/" + name + "/accept_ra");
-  if (!(f << "0\n")) log.warn("cannot turn off the kernel's RA processing on {}", name);
+  std::string path = "/proc/sys/net/ipv6/conf/" + name + "/accept_ra";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::write(fd, "0\n", 2) == 2;
+  if (fd >= 0 && ::close(fd) != 0) ok = false;
+  if (!ok) log.warn("cannot turn off the kernel's RA processing on {} ({}): addresses may appear twice", name,
+                    std::strerror(errno));
 }
 
 const char* op_name(const core::MnDataplaneOp& op) {
