@@ -177,6 +177,16 @@ LogConfig read_log(const Map& top) {
   return log;
 }
 
+DataplaneConfig read_dataplane(const Map& top) {
+  DataplaneConfig d;
+  if (auto v = top.find("dataplane")) {
+    auto m = v->map({"mode", "pin_dir"});
+    if (auto mode = m.find("mode")) d.enabled = mode->one_of({"bpf", "none"}) == "bpf";
+    d.pin_dir = m.text("pin_dir", d.pin_dir);
+  }
+  return d;
+}
+
 // ---- traffic selectors (RFC 6088 format 2) ----
 
 std::optional<std::uint64_t> parse_unsigned(std::string_view s) {
@@ -416,7 +426,7 @@ LmaDaemonConfig read_lma(const Value& root) {
                 "timestamp_window_ms", "min_delay_before_bce_delete_ms",
                 "max_delay_before_new_bce_assign_ms", "wait_on_unknown_handoff", "max_lifetime_s",
                 "fixed_mag_link_local", "fmi_flow_information", "upn_retransmit_delay_ms",
-                "upn_max_retransmissions", "muho_option_type", "mns", "api", "log"});
+                "upn_max_retransmissions", "muho_option_type", "mns", "dataplane", "api", "log"});
   LmaDaemonConfig c;
   auto& e = c.engine;
   e.address = top.need("address").global_ipv6_address();
@@ -469,6 +479,7 @@ LmaDaemonConfig read_lma(const Value& root) {
     }
   }
   c.api = read_api(top, kLmaApiPort);
+  c.dataplane = read_dataplane(top);
   c.log = read_log(top);
   return c;
 }
@@ -496,6 +507,7 @@ MagDaemonConfig read_mag(const Value& root) {
                        "mtu",
                        "multipath",
                        "muho_option_type",
+                       "dataplane",
                        "api",
                        "log"});
   MagDaemonConfig c;
@@ -645,6 +657,7 @@ MagDaemonConfig read_mag(const Value& root) {
   if (auto v = top.find("multipath")) e.multipath = read_multipath(*v, &wan_labels);
   read_muho_option_type(top, e.codec);
   c.api = read_api(top, kMagApiPort);
+  c.dataplane = read_dataplane(top);
   c.log = read_log(top);
   return c;
 }

@@ -41,12 +41,20 @@ struct LogConfig {
   std::string file;            // empty: stderr
 };
 
+// The kernel data plane (tc eBPF, issue 5). Off: the daemon keeps and shows the forwarding
+// state the engine asks for but forwards nothing.
+struct DataplaneConfig {
+  bool enabled = false;  // mode: bpf | none
+  std::string pin_dir;   // a bpffs directory; pinned maps keep forwarding across restarts
+};
+
 struct LmaDaemonConfig {
   core::LmaConfig engine;            // engine.address is the LMAA
   std::vector<wire::Ipv6Address> mags;  // authorized proxy-CoAs (RFC 5213 §5.3.1 step 5)
   std::optional<wire::Ipv6Prefix> pool;  // home network prefixes handed out
   std::uint8_t pool_delegated_length = 64;
   std::vector<core::MnProfile> mns;
+  DataplaneConfig dataplane;
   // An MN without a profile gets PBA 153 (NOT_LMA_FOR_THIS_MOBILE_NODE, RFC 5213 §5.3.1
   // step 7); there is no wildcard profile.
   ApiConfig api;
@@ -83,6 +91,7 @@ struct MagDaemonConfig {
   std::uint32_t prefix_valid_lifetime_s = 86400;
   std::uint32_t prefix_preferred_lifetime_s = 14400;
   std::uint32_t mtu = 0;  // advertised MTU; 0: none
+  DataplaneConfig dataplane;
   ApiConfig api;
   LogConfig log;
 };

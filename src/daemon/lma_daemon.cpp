@@ -42,6 +42,10 @@ LmaDaemon::LmaDaemon(LmaDaemonConfig config, std::string config_path)
   metrics_.describe("events_total", "engine events by kind");
   metrics_.describe("pba_status_total", "PBAs sent, by status");
   metrics_.describe("dataplane_ops_total", "forwarding changes requested, by kind");
+  metrics_.describe("dataplane_errors_total", "forwarding changes the kernel refused, by kind");
+  if (config_.dataplane.enabled) {
+    forwarding_ = std::make_unique<LmaForwarding>(config_.engine.address, config_.dataplane.pin_dir, netlink_, log_);
+  }
   register_api();
 }
 
@@ -142,6 +146,12 @@ void LmaDaemon::apply(const core::LmaDataplaneOp& op) {
                                            "entry_block",     "flow_rule_set",   "flow_rule_remove", "primary_hoa_set",
                                            "primary_hoa_remove", "multipath_set", "multipath_remove"};
   metrics_.add("dataplane_ops_total", {{"op", kNames[op.index()]}});
+  if (forwarding_) {
+    if (auto err = forwarding_->apply(op, engine_.bindings())) {
+      log_->error("dataplane {}: {}", kNames[op.index()], *err);
+      metrics_.add("dataplane_errors_total", {{"op", kNames[op.index()]}});
+    }
+  }
 }
 
 Json LmaDaemon::bindings_json() const {
@@ -292,7 +302,13 @@ void LmaDaemon::register_api() {
                        {"selector", wire::selector_json(r.selector)}, {"entries", r.entries},
                        {"action", r.action == core::FlowAction::kForward ? "forward" : "drop"}});
     }
-    return Json{{"executed", false}, {"tunnels", tunnels}, {"routes", routes}, {"flow_rules", rules}};
+    Json out{{"executed", false}, {"tunnels", tunnels}, {"routes", routes}, {"flow_rules", rules}};
+    if (forwarding_) {
+      auto k = forwarding_->state();
+      out["executed"] = true;
+      out["kernel"] = k;
+    }
+    return out;
   });
   api_.post("/flows/move", [this](const Json& body) {
     auto mn = mn_arg(body);

@@ -10,6 +10,8 @@
 #include "daemon/api_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/lma_forwarding.hpp"
+#include "io/netlink.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/signaling.hpp"
 
@@ -42,6 +44,8 @@ class LmaDaemon {
   Signaling signaling_;
   EngineTimer timer_;
   ApiServer api_;
+  io::Netlink netlink_;
+  std::unique_ptr<LmaForwarding> forwarding_;  // null: data plane off (mode none)
   // The forwarding state the engine asked for. Until the data plane (issue 5) executes it,
   // the daemon keeps and shows it, so the API tells what forwarding will be.
   std::set<wire::Ipv6Address> tunnels_;

@@ -72,6 +72,9 @@ MagDaemon::MagDaemon(MagDaemonConfig config, std::string config_path)
     if (state.ifindex == 0) throw std::runtime_error("WAN link " + w.interface + ": no such interface");
     wan_running_[w.interface] = state.running;
   }
+  if (config_.dataplane.enabled) {
+    forwarding_ = std::make_unique<MagForwarding>(config_.engine, config_.dataplane.pin_dir, netlink_, log_);
+  }
   register_api();
 }
 
@@ -388,6 +391,7 @@ void MagDaemon::apply(const core::MagDataplaneOp& op) {
     log_->error("dataplane {}: {}", op_name(op), *err);
     metrics_.add("dataplane_errors_total", {{"op", op_name(op)}});
   };
+  if (forwarding_) fail(forwarding_->apply(op));
   std::visit(core::Overloaded{
                  [&](const core::mag_op::TunnelAdd& o) {
                    tunnels_.insert(o.proxy_coa);
@@ -400,7 +404,12 @@ void MagDaemon::apply(const core::MagDataplaneOp& op) {
                  [&](const core::mag_op::RouteAdd& o) {
                    auto it = links_.find(o.link);
                    if (it == links_.end()) return;
-                   fail(netlink_.route_replace(io::Route{o.prefix, it->second.ifindex, std::nullopt, 1024, 254}));
+                   // An off-link prefix (another interface's HNP, seed 001 §3.2.2; MuHo) is
+                   // not on this link: the MN answers neighbor solicitations only for its
+                   // addresses here, so route it via the MN's link-local address.
+                   std::optional<wire::Ipv6Address> via;
+                   if (!o.advertise && !it->second.mn_address.is_zero()) via = it->second.mn_address;
+                   fail(netlink_.route_replace(io::Route{o.prefix, it->second.ifindex, via, 1024, 254}));
                    log_->info("dataplane: route {} dev {}{}", o.prefix.to_string(), it->second.config.interface,
                               o.advertise ? " (on-link, advertised)" : " (off-link)");
                  },
@@ -570,6 +579,10 @@ void MagDaemon::register_api() {
     }
     drain();
     return Json{{"ok", true}};
+  });
+  api_.get("/dataplane", [this](const Json&) -> Json {
+    if (!forwarding_) return Json{{"executed", false}};
+    return forwarding_->state();
   });
   api_.text("/metrics", [this] { return metrics_text(); });
 }

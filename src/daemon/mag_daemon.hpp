@@ -12,6 +12,7 @@
 #include "daemon/api_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/mag_forwarding.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/signaling.hpp"
 #include "io/netlink.hpp"
@@ -84,6 +85,7 @@ class MagDaemon {
   std::map<std::string, bool> wan_running_;
   std::set<wire::Ipv6Address> tunnels_;  // (proxy-CoA) until the data plane executes them
   std::map<core::LinkId, core::mag_op::MultipathSet> multipath_;
+  std::unique_ptr<MagForwarding> forwarding_;  // null: data plane off (mode none)
 };
 
 }  // namespace pmipx::daemon

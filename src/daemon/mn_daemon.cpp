@@ -41,6 +41,9 @@ void disable_kernel_ra(const std::string& name, spdlog::logger& log) {
                     std::strerror(errno));
 }
 
+constexpr std::uint32_t kSourceTableBase = 2000;  // + ifindex: one routing table per interface
+constexpr std::uint32_t kSourceRulePriority = 1000;
+
 const char* op_name(const core::MnDataplaneOp& op) {
   static constexpr const char* kNames[] = {"address_add",   "address_remove",     "default_route",
                                            "default_route_remove", "default_uplink", "uplink_rule_set",
@@ -280,21 +283,33 @@ void MnDaemon::apply(const core::MnDataplaneOp& op) {
     metrics_.add("dataplane_errors_total", {{"op", op_name(op)}});
   };
   std::visit(core::Overloaded{
+                 // A multihomed host must send a packet out of the interface whose prefix
+                 // its source comes from, or that interface's MAG drops it: each address
+                 // gets a source rule into its interface's table, whose default route
+                 // leads to that interface's router (weak host, seed 002 §4.1).
                  [&](const core::mn_op::AddressAdd& o) {
                    fail(netlink_.address_add(o.iface, o.address));
+                   fail(netlink_.rule_add(io::SourceRule{wire::Ipv6Prefix{o.address.address, 128},
+                                                         kSourceTableBase + o.iface, kSourceRulePriority}));
                    log_->info("address {} on ifindex {}", o.address.to_string(), o.iface);
                  },
                  [&](const core::mn_op::AddressRemove& o) {
                    fail(netlink_.address_delete(o.iface, o.address));
+                   fail(netlink_.rule_delete(io::SourceRule{wire::Ipv6Prefix{o.address.address, 128},
+                                                            kSourceTableBase + o.iface, kSourceRulePriority}));
                    log_->info("address {} on ifindex {} removed", o.address.to_string(), o.iface);
                  },
                  [&](const core::mn_op::DefaultRoute& o) {
                    fail(netlink_.route_replace(io::Route{wire::Ipv6Prefix{}, o.iface, o.router, o.metric, 254}));
+                   fail(netlink_.route_replace(
+                       io::Route{wire::Ipv6Prefix{}, o.iface, o.router, 1024, kSourceTableBase + o.iface}));
                    log_->info("default route via {} ifindex {} metric {}", o.router.to_string(), o.iface, o.metric);
                  },
                  [&](const core::mn_op::DefaultRouteRemove& o) {
                    // Any metric: find the route by device.
                    fail(netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, o.iface, std::nullopt, 0, 254}));
+                   fail(netlink_.route_delete(
+                       io::Route{wire::Ipv6Prefix{}, o.iface, std::nullopt, 0, kSourceTableBase + o.iface}));
                    log_->info("default route on ifindex {} removed", o.iface);
                  },
                  [&](const auto&) { log_->info("dataplane {} (applied by the data plane, issue 5)", op_name(op)); },

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -50,6 +51,27 @@ nlmsghdr* route_header(char* buf, std::uint16_t type, std::uint16_t flags, std::
   if (r.oif) mnl_attr_put_u32(nlh, RTA_OIF, r.oif);
   if (r.gateway) mnl_attr_put(nlh, RTA_GATEWAY, 16, r.gateway->octets.data());
   mnl_attr_put_u32(nlh, RTA_PRIORITY, r.metric);
+  if (r.mtu) {
+    nlattr* metrics = mnl_attr_nest_start(nlh, RTA_METRICS);
+    mnl_attr_put_u32(nlh, RTAX_MTU, r.mtu);
+    mnl_attr_nest_end(nlh, metrics);
+  }
+  return nlh;
+}
+
+nlmsghdr* rule_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const SourceRule& r) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  nlh->nlmsg_seq = seq;
+  auto* frh = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
+  frh->family = AF_INET6;
+  frh->src_len = r.source.length;
+  frh->action = FR_ACT_TO_TBL;
+  frh->table = r.table < 256 ? static_cast<std::uint8_t>(r.table) : std::uint8_t{RT_TABLE_UNSPEC};
+  mnl_attr_put(nlh, FRA_SRC, 16, r.source.address.octets.data());
+  mnl_attr_put_u32(nlh, FRA_TABLE, r.table);
+  mnl_attr_put_u32(nlh, FRA_PRIORITY, r.priority);
   return nlh;
 }
 
@@ -127,6 +149,77 @@ std::optional<std::string> Netlink::address_delete(unsigned ifindex, const wire:
   return err;
 }
 
+std::optional<std::string> Netlink::rule_add(const SourceRule& r) {
+  std::vector<char> buf(kBufferSize);
+  rule_header(buf.data(), RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, seq_++, r);
+  auto err = request(buf.data(), ("rule from " + r.source.to_string()).c_str());
+  if (err && err->find(std::strerror(EEXIST)) != std::string::npos) return std::nullopt;
+  return err;
+}
+
+std::optional<std::string> Netlink::rule_delete(const SourceRule& r) {
+  std::vector<char> buf(kBufferSize);
+  rule_header(buf.data(), RTM_DELRULE, 0, seq_++, r);
+  auto err = request(buf.data(), ("rule delete from " + r.source.to_string()).c_str());
+  if (err && err->find(std::strerror(ENOENT)) != std::string::npos) return std::nullopt;
+  return err;
+}
+
+namespace {
+struct LookupResult {
+  RouteLookup route;
+  bool found = false;
+};
+int route_attr_cb(const nlattr* attr, void* data) {
+  auto* r = static_cast<LookupResult*>(data);
+  if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0) {
+    r->route.oif = mnl_attr_get_u32(attr);
+    r->found = true;
+  } else if (mnl_attr_get_type(attr) == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == 16) {
+    wire::Ipv6Address gw;
+    std::memcpy(gw.octets.data(), mnl_attr_get_payload(attr), 16);
+    r->route.gateway = gw;
+  }
+  return MNL_CB_OK;
+}
+}  // namespace
+
+std::optional<RouteLookup> Netlink::route_get(const wire::Ipv6Address& destination,
+                                              const std::optional<wire::Ipv6Address>& source) {
+  std::vector<char> buf(kBufferSize);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  nlh->nlmsg_seq = seq_++;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET6;
+  rtm->rtm_dst_len = 128;
+  mnl_attr_put(nlh, RTA_DST, 16, destination.octets.data());
+  if (source) {
+    rtm->rtm_src_len = 128;
+    mnl_attr_put(nlh, RTA_SRC, 16, source->octets.data());
+  }
+  std::uint32_t seq = nlh->nlmsg_seq;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return std::nullopt;
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_type == NLMSG_ERROR) return std::nullopt;  // no route
+      if (h->nlmsg_type != RTM_NEWROUTE) continue;
+      LookupResult r;
+      mnl_attr_parse(h, sizeof(rtmsg), route_attr_cb, &r);
+      if (!r.found) return std::nullopt;
+      return r.route;
+    }
+  }
+}
+
 LinkMonitor::LinkMonitor() : nl_(open_route_socket(RTMGRP_LINK)) {
   int fd = mnl_socket_get_fd(nl_);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -193,6 +286,22 @@ LinkEvent link_state(const std::string& name) {
   }
   ::close(fd);
   return e;
+}
+
+}  // namespace pmipx::io
+
+namespace pmipx::io {
+
+unsigned link_mtu(unsigned ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (!if_indextoname(ifindex, name)) return 0;
+  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  ifreq req{};
+  std::memcpy(req.ifr_name, name, sizeof name < sizeof req.ifr_name ? sizeof name : sizeof req.ifr_name);
+  unsigned mtu = ioctl(fd, SIOCGIFMTU, &req) == 0 ? static_cast<unsigned>(req.ifr_mtu) : 0;
+  ::close(fd);
+  return mtu;
 }
 
 }  // namespace pmipx::io

@@ -20,6 +20,20 @@ struct Route {
   std::optional<wire::Ipv6Address> gateway;
   std::uint32_t metric = 1024;
   std::uint32_t table = 254;  // RT_TABLE_MAIN
+  std::uint32_t mtu = 0;      // 0: the link's; tunnels set link MTU - 40 (no fragments inside)
+};
+
+// A source-address policy rule: packets from `source` are routed with `table`.
+struct SourceRule {
+  wire::Ipv6Prefix source;
+  std::uint32_t table = 0;
+  std::uint32_t priority = 0;
+};
+
+// What the kernel would do with a packet to `destination`.
+struct RouteLookup {
+  unsigned oif = 0;
+  std::optional<wire::Ipv6Address> gateway;
 };
 
 class Netlink {
@@ -35,6 +49,11 @@ class Netlink {
   std::optional<std::string> route_delete(const Route& r);
   std::optional<std::string> address_add(unsigned ifindex, const wire::Ipv6Prefix& address, bool nodad = true);
   std::optional<std::string> address_delete(unsigned ifindex, const wire::Ipv6Prefix& address);
+  std::optional<std::string> rule_add(const SourceRule& r);     // an identical rule: not an error
+  std::optional<std::string> rule_delete(const SourceRule& r);  // a missing rule: not an error
+  // RTM_GETROUTE: the egress interface and next hop towards `destination`; nullopt: no route.
+  std::optional<RouteLookup> route_get(const wire::Ipv6Address& destination,
+                                       const std::optional<wire::Ipv6Address>& source = std::nullopt);
 
  private:
   std::optional<std::string> request(void* buffer, const char* what);
@@ -68,5 +87,7 @@ class LinkMonitor {
 
 // The current state of one interface (ifindex 0 when absent).
 LinkEvent link_state(const std::string& name);
+// The interface's MTU (0 when unknown).
+unsigned link_mtu(unsigned ifindex);
 
 }  // namespace pmipx::io

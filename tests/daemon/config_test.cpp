@@ -258,7 +258,7 @@ TEST(LmaConfig, UnknownKeyNamesFileLineAndKey) {
             "max_delay_before_new_bce_assign_ms, wait_on_unknown_handoff, max_lifetime_s, "
             "fixed_mag_link_local, "
             "fmi_flow_information, upn_retransmit_delay_ms, upn_max_retransmissions, "
-            "muho_option_type, mns, api, "
+            "muho_option_type, mns, dataplane, api, "
             "log");
 }
 
@@ -1023,6 +1023,32 @@ TEST(MnConfig, DuplicateRulePriorityUsesRuleTableCheck) {
 TEST(MnConfig, RuleIdZeroIsRejected) {
   EXPECT_EQ(mn_error(kMn + "rules: [{id: 0, priority: 1, selector: {}, interface: if1}]\n"),
             "mn.yaml:5: rules[0].id: must be between 1 and 4294967295, got 0");
+}
+
+}  // namespace
+}  // namespace pmipx::daemon
+
+namespace pmipx::daemon {
+namespace {
+
+TEST(DataplaneConfig, OffUnlessModeBpf) {
+  auto off = parse_lma_config(kLma, "lma.yaml");
+  EXPECT_FALSE(off.dataplane.enabled);
+  auto on = parse_lma_config(kLma + "dataplane: {mode: bpf, pin_dir: /sys/fs/bpf/pmipx}\n", "lma.yaml");
+  EXPECT_TRUE(on.dataplane.enabled);
+  EXPECT_EQ(on.dataplane.pin_dir, "/sys/fs/bpf/pmipx");
+  auto mag = parse_mag_config(kMag + "dataplane: {mode: bpf}\n", "mag.yaml");
+  EXPECT_TRUE(mag.dataplane.enabled);
+}
+
+TEST(DataplaneConfig, UnknownModeNamesTheKey) {
+  try {
+    parse_lma_config(kLma + "dataplane: {mode: ip6tnl}\n", "lma.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.line(), 4);
+    EXPECT_EQ(e.key(), "dataplane.mode");
+  }
 }
 
 }  // namespace

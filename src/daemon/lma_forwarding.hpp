@@ -1,0 +1,64 @@
+// Executes the LMA engine's forwarding operations on this host: a kernel route per MN prefix
+// towards the MAG's link (MTU - 40, so the kernel answers Packet Too Big before the tunnel
+// would fragment), and the tc eBPF maps that encapsulate downlink packets (per prefix, per
+// flow rule) and decapsulate uplink ones from registered proxy-CoAs (DESIGN.md, Data flows).
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/lma/binding_cache.hpp"
+#include "core/lma/lma_engine.hpp"
+#include "dataplane/bpf_forwarding.hpp"
+#include "io/netlink.hpp"
+
+namespace pmipx::daemon {
+
+class LmaForwarding {
+ public:
+  // Loads the programs (reusing maps pinned under `pin_dir`) and sets LMA mode.
+  LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, io::Netlink& netlink,
+                std::shared_ptr<spdlog::logger> log);
+  // Returns an error text when the kernel refused part of it (logged and counted by the caller).
+  std::optional<std::string> apply(const core::LmaDataplaneOp& op, const core::BindingCache& cache);
+  nlohmann::ordered_json state() const;
+  void detach_all() { bpf_.detach_all(); }
+
+ private:
+  struct Tunnel {
+    std::uint32_t id = 0;
+    unsigned oif = 0;
+    unsigned mtu = 0;
+  };
+  struct PrefixUse {
+    std::vector<std::pair<core::EntryId, wire::Ipv6Address>> entries;  // first: the default
+  };
+  std::optional<std::string> add_tunnel(const wire::Ipv6Address& coa);
+  std::optional<std::string> remove_tunnel(const wire::Ipv6Address& coa);
+  std::optional<std::string> program_prefix(const wire::Ipv6Prefix& prefix, const core::MnId& mn);
+  std::uint32_t owner_of(const core::MnId& mn);
+  dataplane::Target target_for(const core::MnId& mn, std::uint16_t fid, const std::vector<core::EntryId>& entries,
+                               const core::BindingCache& cache);
+
+  wire::Ipv6Address lmaa_;
+  io::Netlink& netlink_;
+  std::shared_ptr<spdlog::logger> log_;
+  dataplane::BpfForwarding bpf_;
+  std::map<wire::Ipv6Address, Tunnel> tunnels_;
+  std::uint32_t next_tunnel_ = 1;
+  std::map<core::MnId, std::uint32_t> owners_;
+  std::uint32_t next_owner_ = 1;
+  std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint32_t> groups_;  // (owner, fid) -> group
+  std::uint32_t next_group_ = 1;
+  std::map<wire::Ipv6Prefix, PrefixUse> prefixes_;
+  std::set<unsigned> attached_;
+};
+
+}  // namespace pmipx::daemon

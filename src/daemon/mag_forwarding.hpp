@@ -1,0 +1,51 @@
+// Executes the MAG engine's forwarding operations on this host: tunnels to the LMA over the
+// WAN links (tc eBPF decapsulates on their ingress and encapsulates on their egress), and for
+// every MN prefix a source rule that sends the MN's uplink packets into a routing table whose
+// default route leads to the LMA with MTU - 40; the encap program picks the tunnel by the
+// packet's source prefix (DESIGN.md, Data flows). Downlink needs nothing more: decapsulated
+// packets follow the kernel route the MAG installs for the prefix on the access link.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/mag/mag_engine.hpp"
+#include "dataplane/bpf_forwarding.hpp"
+#include "io/netlink.hpp"
+
+namespace pmipx::daemon {
+
+class MagForwarding {
+ public:
+  MagForwarding(const core::MagConfig& config, const std::string& pin_dir, io::Netlink& netlink,
+                std::shared_ptr<spdlog::logger> log);
+  std::optional<std::string> apply(const core::MagDataplaneOp& op);
+  nlohmann::ordered_json state() const;
+
+ private:
+  struct Tunnel {
+    std::uint32_t id = 0;
+    wire::Ipv6Address lmaa;
+    unsigned oif = 0;
+    std::uint32_t table = 0;
+  };
+  std::optional<std::string> add_tunnel(const wire::Ipv6Address& lmaa, const wire::Ipv6Address& coa);
+  std::optional<std::string> remove_tunnel(const wire::Ipv6Address& coa);
+
+  wire::Ipv6Address primary_coa_;  // path 0: where single-path MNs are registered
+  io::Netlink& netlink_;
+  std::shared_ptr<spdlog::logger> log_;
+  dataplane::BpfForwarding bpf_;
+  std::map<wire::Ipv6Address, Tunnel> tunnels_;  // by proxy-CoA
+  std::uint32_t next_tunnel_ = 1;
+  std::map<std::pair<core::LinkId, wire::Ipv6Prefix>, std::uint32_t> uplink_;  // -> table
+  std::set<unsigned> attached_;
+};
+
+}  // namespace pmipx::daemon
