@@ -28,6 +28,15 @@ demo_wait_addresses() { # until the MN has N global addresses
   die "demo: the MN has $n global addresses, expected $want"
 }
 
+demo_ping() { # ping from cn, 3 echoes, with the lab's raw-socket ping (no iputils needed)
+  in_ns cn /usr/bin/python3 "$LAB_DIR/../tests/lab/ping6.py" -c 3 -i 0.1 "$1" | tail -1 | sed "s|^|  ping $1: |"
+}
+
+demo_bid() { # the BID of the MN's binding through the MAG with this proxy-CoA
+  demo_ctl --node lma bindings --json | /usr/bin/python3 -c \
+    "import json,sys; print(next(b['bid'] for b in json.load(sys.stdin) if b['proxy_coa'] == '$1' and b['state'] == 'active'))"
+}
+
 lab_demo() {
   if [[ $(topology_state 2>/dev/null || true) != absent ]]; then
     msg "a lab named $LAB_NAME exists: tearing it down for a fresh demo"
@@ -74,11 +83,36 @@ TOPO
   in_ns mn ip link set if1 up
   demo_wait_bindings 2
   demo_ctl --node lma bindings
+  demo_wait_addresses 2
+  local a1 a2 bid1 bid2
+  a1=$(in_ns mn ip -6 -o addr show dev if1 scope global | awk '{print $4}' | cut -d/ -f1)
+  a2=$(in_ns mn ip -6 -o addr show dev if2 scope global | awk '{print $4}' | cut -d/ -f1)
+  bid1=$(demo_bid 2001:db8:1::2)
+  bid2=$(demo_bid 2001:db8:2::2)
+  demo_say "7. traffic: cn pings both MN addresses through the LMA's tc eBPF tunnels (no ip6tnl)"
+  demo_note "Downlink packets to an MN prefix follow a kernel route towards the MAG's link; a tc program on that link's egress encapsulates them (IPv6-in-IPv6, LMA -> proxy-CoA), the MAG's ingress program decapsulates them. The counters are the BPF maps':"
+  echo
+  demo_ping "$a1"
+  demo_ping "$a2"
+  demo_ctl --node lma tunnels
+  demo_say "8. move one flow: ICMPv6 to $a1 goes through mag2 from now on"
+  demo_note "The flow is set on BID $bid1 (mag1) and moved to BID $bid2 (mag2). Its prefix is not on mag2's link, so the LMA first tells mag2 with a Flow Mobility Initiate (HNP with L=1); mag2 routes the prefix towards the MN without advertising it and answers with a Flow Mobility Acknowledge; only then does the LMA change its flow rule. Other traffic to the same address stays on mag1."
+  echo
+  demo_ctl --node lma flow set mn1@example.com 1 10 "$bid1" "{dst: $a1, protocol: icmpv6}" >/dev/null
+  demo_ctl --node lma flow move mn1@example.com 1 "$bid2" >/dev/null
+  sleep 0.5
+  demo_ctl --node lma flows
+  echo
+  demo_ping "$a1"
+  demo_ctl --node lma tunnels
+  demo_note "The tunnel to mag2 (2001:db8:2::2) carried the echo requests; the replies came back from the MN's if1 address through mag1, as its source routing says."
   sleep 0.7
   kill -INT "$cap_pid" 2>/dev/null || true
   wait "$cap_pid" 2>/dev/null || true
-  demo_say "7. every Mobility Header packet on the LMA's links, as tshark decodes it"
+  demo_say "9. every Mobility Header packet on the LMA's links, as tshark decodes it"
   tshark -r "$pcap" -Y mipv6 2>/dev/null | sed -E 's/^ +//' | cut -c1-120
+  demo_note "tshark 4.0 does not know RFC 7077's Update Notification (19) and its Acknowledgement (20), which RFC 7864 uses as FMI and FMA; pmipx decode does:"
+  "$PMIPX_BIN" decode "$pcap" | grep -E '^(FMI|FMA|UPN|UPA) ' | cut -c1-150
   local oracle
   oracle=$(dirname "$LAB_DIR")/../shared/oracles/mh_oracle.py
   if [[ -f $oracle ]]; then
@@ -94,6 +128,8 @@ TOPO
   $PMIPX_BIN ctl bindings                 # the LMA's binding cache (add --json for scripts)
   $PMIPX_BIN ctl --node mag1 bindings     # mag1's binding update list
   $PMIPX_BIN ctl stats                    # counters; 'metrics' for Prometheus text
+  $PMIPX_BIN ctl tunnels                  # the tc eBPF tunnels and their counters
+  $PMIPX_BIN ctl flows                    # the flow mobility cache
   $PMIPX_BIN lab exec mn ip -6 addr       # run anything in a node
   tshark -r $pcap      # the capture of this demo
   less $STATE_DIR/lma.log                 # daemon logs: lma, mag1, mag2, mn

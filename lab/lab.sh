@@ -221,6 +221,7 @@ fixed_mag_link_local: fe80::1
 mns:
   - id: mn1@example.com
     features: {shared_prefixes: true, muho: true, multipath: true, primary_hoa: true}
+dataplane: {mode: bpf, pin_dir: $STATE_DIR/bpf/lma}
 api: {address: 127.0.0.1, port: 7780}
 log: {level: debug}
 "
@@ -234,6 +235,7 @@ access_links:
 mns:
   - {id: mn1@example.com, link_layer: [\"02:00:00:00:01:01\", \"02:00:00:00:02:01\"]}
 link_local: fe80::1
+dataplane: {mode: bpf, pin_dir: $STATE_DIR/bpf/mag1}
 api: {address: 127.0.0.1, port: 7781}
 log: {level: debug}
 "
@@ -246,6 +248,7 @@ access_links:
 mns:
   - {id: mn1@example.com, link_layer: [\"02:00:00:00:01:01\", \"02:00:00:00:02:01\"]}
 link_local: fe80::1
+dataplane: {mode: bpf, pin_dir: $STATE_DIR/bpf/mag2}
 api: {address: 127.0.0.1, port: 7781}
 log: {level: debug}
 "

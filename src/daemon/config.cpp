@@ -652,7 +652,7 @@ MagDaemonConfig read_mag(const Value& root) {
   if (auto v = top.find("mtu")) {
     c.mtu = v->number<std::uint32_t>(0, 65535);
     if (c.mtu != 0 && c.mtu < 1280)
-      v->fail(fmt::format("must be 0 (not advertised) or 1280..65535, got {}", c.mtu));
+      v->fail(fmt::format("must be 0 (automatic) or 1280..65535, got {}", c.mtu));
   }
   if (auto v = top.find("multipath")) e.multipath = read_multipath(*v, &wan_labels);
   read_muho_option_type(top, e.codec);

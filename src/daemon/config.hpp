@@ -90,7 +90,9 @@ struct MagDaemonConfig {
   std::uint32_t ra_interval_s = 200;        // unsolicited RAs (RFC 4861 MaxRtrAdvInterval is 600)
   std::uint32_t prefix_valid_lifetime_s = 86400;
   std::uint32_t prefix_preferred_lifetime_s = 14400;
-  std::uint32_t mtu = 0;  // advertised MTU; 0: none
+  // Advertised MTU. 0: automatic: with the data plane on, the smallest WAN link MTU - 40 (the
+  // tunnel's outer header), so MN packets fit the tunnel unfragmented; without it, none.
+  std::uint32_t mtu = 0;
   DataplaneConfig dataplane;
   ApiConfig api;
   LogConfig log;

@@ -310,6 +310,10 @@ void LmaDaemon::register_api() {
     }
     return out;
   });
+  api_.get("/tunnels", [this](const Json&) -> Json {
+    if (!forwarding_) return Json::array();
+    return forwarding_->state()["tunnels"];
+  });
   api_.post("/flows/move", [this](const Json& body) {
     auto mn = mn_arg(body);
     auto fid = u16_arg(body, "fid");

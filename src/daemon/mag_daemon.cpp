@@ -74,6 +74,19 @@ MagDaemon::MagDaemon(MagDaemonConfig config, std::string config_path)
   }
   if (config_.dataplane.enabled) {
     forwarding_ = std::make_unique<MagForwarding>(config_.engine, config_.dataplane.pin_dir, netlink_, log_);
+    if (config_.mtu == 0) {
+      // The MN's packets gain 40 octets in the tunnel: advertise what fits every WAN link.
+      unsigned smallest = 0;
+      std::vector<wire::Ipv6Address> coas;
+      for (const auto& w : config_.engine.wan_links) coas.push_back(w.proxy_coa);
+      if (coas.empty()) coas.push_back(config_.engine.proxy_coa);
+      for (const auto& coa : coas) {
+        auto route = netlink_.route_get(config_.engine.lmaa, coa);
+        unsigned mtu = route ? io::link_mtu(route->oif) : 0;
+        if (mtu && (!smallest || mtu < smallest)) smallest = mtu;
+      }
+      if (smallest > 1280 + 40) config_.mtu = smallest - 40;
+    }
   }
   register_api();
 }
@@ -579,6 +592,10 @@ void MagDaemon::register_api() {
     }
     drain();
     return Json{{"ok", true}};
+  });
+  api_.get("/tunnels", [this](const Json&) -> Json {
+    if (!forwarding_) return Json::array();
+    return forwarding_->state()["tunnels"];
   });
   api_.get("/dataplane", [this](const Json&) -> Json {
     if (!forwarding_) return Json{{"executed", false}};

@@ -105,6 +105,21 @@ int MnDaemon::run() {
   return 0;
 }
 
+void MnDaemon::set_ipv6_mtu(Interface& i, std::uint32_t mtu) {
+  if (i.ipv6_mtu == mtu) return;
+  std::string path = "/proc/sys/net/ipv6/conf/" + i.config.interface + "/mtu";
+  std::string text = std::to_string(mtu) + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0 && ::close(fd) != 0) ok = false;
+  if (!ok) {
+    log_->warn("cannot set the IPv6 MTU of {} to {}: {}", i.config.interface, mtu, std::strerror(errno));
+    return;
+  }
+  i.ipv6_mtu = mtu;
+  log_->info("IPv6 MTU of {} set to {} (from the RA)", i.config.interface, mtu);
+}
+
 void MnDaemon::install_rule(const MnRuleConfig& rc) {
   core::UplinkRule rule;
   rule.id = rc.id;
@@ -209,6 +224,9 @@ void MnDaemon::on_router_advertisement() {
       log_->warn("rx RA on {} from {}: malformed: {}", i->config.interface, d->src.to_string(), why);
       continue;
     }
+    // RFC 4861 §6.3.4: the RA's MTU becomes the interface's IPv6 link MTU (a PMIPv6 MAG
+    // advertises what fits its tunnel, so the MN never sends what the tunnel would fragment).
+    if (ra->mtu && *ra->mtu >= 1280) set_ipv6_mtu(*i, *ra->mtu);
     core::ReceivedRouterAdvertisement r;
     r.iface = i->ifindex;
     r.router = d->src;

@@ -36,6 +36,7 @@ class MnDaemon {
     bool up_in_agent = false;
     bool router_heard = false;  // an RA arrived since the interface came up
     unsigned solicitations = 0;
+    std::uint32_t ipv6_mtu = 0;  // as set from an RA; 0: the link's
   };
 
   void on_router_advertisement();
@@ -43,6 +44,7 @@ class MnDaemon {
   void on_timer();
   void on_rs_timer(bool solicit_now);
   void install_rule(const MnRuleConfig& rule);
+  void set_ipv6_mtu(Interface& i, std::uint32_t mtu);
   void bring_up(Interface& i);
   void bring_down(Interface& i);
   void solicit(Interface& i);

@@ -845,7 +845,7 @@ TEST(MagConfig, PreferredLifetimeAboveValidIsRejected) {
 
 TEST(MagConfig, MtuBelow1280IsRejected) {
   EXPECT_EQ(mag_error(kMag + "mtu: 1000\n"),
-            "mag.yaml:4: mtu: must be 0 (not advertised) or 1280..65535, got 1000");
+            "mag.yaml:4: mtu: must be 0 (automatic) or 1280..65535, got 1000");
   EXPECT_EQ(mag_error(kMag + "mtu: 65536\n"),
             "mag.yaml:4: mtu: must be between 0 and 65535, got 65536");
 }

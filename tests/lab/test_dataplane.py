@@ -88,3 +88,47 @@ def test_cn_reaches_the_mn_through_each_mag_and_a_moved_flow_changes_tunnel(lab)
 def lab_bin():
     from conftest import PMIPX_BIN
     return PMIPX_BIN
+
+
+PTB_PROBE = """
+import errno, socket, sys, time
+dst = sys.argv[1]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, 62, 1)  # IPV6_DONTFRAG: no source fragmentation
+s.connect((dst, 9))
+results = []
+for size in (1452, 1452):                   # 1500 octets on the wire: too big for the tunnel
+    try:
+        s.send(b"x" * size)
+        results.append("sent")
+    except OSError as e:
+        results.append("EMSGSIZE" if e.errno == errno.EMSGSIZE else str(e))
+    time.sleep(0.5)
+mtu = s.getsockopt(socket.IPPROTO_IPV6, 24)  # IPV6_MTU: the path MTU the kernel learned
+fits = mtu - 48                              # what fits the learned path MTU goes through
+for attempt in range(3):                     # (an EMSGSIZE already queued is reported first)
+    try:
+        s.send(b"x" * fits)
+        break
+    except OSError:
+        time.sleep(0.2)
+print(" ".join(results), mtu, fits + 48)
+"""
+
+
+def test_too_big_for_the_tunnel_gets_packet_too_big_and_nothing_is_fragmented(lab):
+    addr = start_lab(lab)
+    # The MAG advertised link MTU - 40 and the MN applied it (RFC 4861 §6.3.4).
+    assert lab.run("mn", "cat", "/proc/sys/net/ipv6/conf/if1/mtu").stdout.strip() == "1460"
+    t0 = tunnels(lab)["2001:db8:1::2"]
+    with lab.capture("mag1", "wan0") as pcap:
+        out = lab.run("cn", PYTHON, "-c", PTB_PROBE, addr["if1"]).stdout.split()
+    # The first 1500-octet datagram left cn and drew a Packet Too Big from the LMA (its route
+    # to the MN prefix has MTU 1460); then cn knows the path MTU and sends what fits.
+    assert out[0] == "sent" and out[1] == "EMSGSIZE" and out[2] == "1460", out
+    t1 = tunnels(lab)["2001:db8:1::2"]
+    assert t1["tx_bytes"] - t0["tx_bytes"] == int(out[3]) + 40  # the packet that fit + the outer header
+    fragments = subprocess.run(["tshark", "-r", str(pcap), "-Y", "ipv6.fragment || ipv6.nxt == 44",
+                                "-T", "fields", "-e", "frame.number"], capture_output=True, text=True,
+                               check=True).stdout.split()
+    assert fragments == [], "fragments inside the tunnel"

@@ -30,6 +30,7 @@ fixed_mag_link_local: fe80::1
 mns:
   - id: mn1@example.com
     features: {shared_prefixes: true, muho: true, multipath: true, primary_hoa: true}
+dataplane: {mode: bpf, pin_dir: @STATE@/bpf/lma}
 api: {address: 127.0.0.1, port: 7780}
 log: {level: debug}
 """,
@@ -43,6 +44,7 @@ access_links:
 mns:
   - {id: mn1@example.com, link_layer: ["02:00:00:00:01:01", "02:00:00:00:02:01"]}
 link_local: fe80::1
+dataplane: {mode: bpf, pin_dir: @STATE@/bpf/mag1}
 api: {address: 127.0.0.1, port: 7781}
 log: {level: debug}
 """,
@@ -55,6 +57,7 @@ access_links:
 mns:
   - {id: mn1@example.com, link_layer: ["02:00:00:00:01:01", "02:00:00:00:02:01"]}
 link_local: fe80::1
+dataplane: {mode: bpf, pin_dir: @STATE@/bpf/mag2}
 api: {address: 127.0.0.1, port: 7781}
 log: {level: debug}
 """,
@@ -248,17 +251,17 @@ def test_bpffs_mounted_per_node(lab):
 
 def test_config_files_written(lab):
     for node, text in DEFAULT_CONFIGS.items():
-        assert lab.config_path(node).read_text() == text, node
+        assert lab.config_path(node).read_text() == text.replace("@STATE@", str(lab.state_dir)), node
 
 
 def test_up_keeps_preseeded_configs_unless_fresh_config(lab_factory):
     variant = "address: 2001:db8:ffff::1\napi: {address: 127.0.0.1, port: 7790}\n"
     lab = lab_factory(configs={"lma": variant})
     assert lab.config_path("lma").read_text() == variant
-    assert lab.config_path("mag1").read_text() == DEFAULT_CONFIGS["mag1"]
+    assert lab.config_path("mag1").read_text() == DEFAULT_CONFIGS["mag1"].replace("@STATE@", str(lab.state_dir))
     p = lab.sh("up", "--no-start", "--fresh-config")   # already up: only rewrites the configs
     assert "already up" in p.stdout
-    assert lab.config_path("lma").read_text() == DEFAULT_CONFIGS["lma"]
+    assert lab.config_path("lma").read_text() == DEFAULT_CONFIGS["lma"].replace("@STATE@", str(lab.state_dir))
 
 
 def test_exec_runs_in_the_node_namespace(lab):
