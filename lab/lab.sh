@@ -51,6 +51,7 @@ usage: lab.sh COMMAND [--name NAME] [ARGS...]     (NAME defaults to $PMIPX_LAB o
   status                            exit 0 = up, 1 = partial, 3 = absent
   exec NODE CMD...                  run CMD in the node's namespace
   demo [ARGS...]                    the README demo (lab/demo.sh)
+  doctor                            check this host for what pmipx needs (kernel, tools, root)
 EOF
 }
 
@@ -622,6 +623,7 @@ main() {
   set_lab "$name"
   case $CMD in
     up | start | stop | down | status | exec | demo) need_root ;;
+    doctor) ;;
     *) usage >&2; die "unknown command '$CMD'" ;;
   esac
   PMIPX_BIN=$(realpath -m -- "$PMIPX_BIN")
@@ -649,6 +651,11 @@ main() {
       is_node "${args[0]}" || die "unknown node '${args[0]}' (one of: ${NODES[*]})"
       ns_exists "${args[0]}" || die "namespace $(ns_of "${args[0]}") does not exist"
       exec ip netns exec "$(ns_of "${args[0]}")" "${args[@]:1}"
+      ;;
+    doctor)
+      # shellcheck source=lab/doctor.sh
+      source "$LAB_DIR/doctor.sh"
+      lab_doctor
       ;;
     demo)
       if [[ -f $LAB_DIR/demo.sh ]]; then
