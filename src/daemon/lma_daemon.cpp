@@ -203,6 +203,11 @@ Json LmaDaemon::flows_json() const {
       j["action"] = f->action == core::FlowAction::kForward ? "forward" : "drop";
       j["active"] = engine_.flows().active(mn, *f, engine_.bindings());
       j["pending"] = engine_.flow_move_pending(mn);
+      if (forwarding_) {
+        auto c = forwarding_->flow_counters(mn, f->fid);
+        j["packets"] = c.packets;
+        j["bytes"] = c.bytes;
+      }
       out.push_back(std::move(j));
     }
   }

@@ -160,6 +160,16 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
   });
 }
 
+dataplane::PacketCounters LmaForwarding::flow_counters(const core::MnId& mn, std::uint16_t fid) const {
+  auto it = owners_.find(mn);
+  if (it == owners_.end()) return {};
+  try {
+    return bpf_.rule_counters(it->second, fid);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
 nlohmann::ordered_json LmaForwarding::state() const {
   nlohmann::ordered_json tunnels = nlohmann::ordered_json::array();
   for (const auto& [coa, t] : tunnels_) {

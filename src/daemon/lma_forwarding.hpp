@@ -29,6 +29,8 @@ class LmaForwarding {
   // Returns an error text when the kernel refused part of it (logged and counted by the caller).
   std::optional<std::string> apply(const core::LmaDataplaneOp& op, const core::BindingCache& cache);
   nlohmann::ordered_json state() const;
+  // Packets and bytes the kernel matched to flow `fid` of `mn` (zeros when not installed).
+  dataplane::PacketCounters flow_counters(const core::MnId& mn, std::uint16_t fid) const;
   void detach_all() { bpf_.detach_all(); }
 
  private:

@@ -71,6 +71,8 @@ def test_cn_reaches_the_mn_through_each_mag_and_a_moved_flow_changes_tunnel(lab)
         assert ping(lab, addr["if1"]).returncode == 0
         udp(lab, addr["if1"])  # another flow to the same address
     t3 = tunnels(lab)
+    moved = [f for f in lab.ctl("lma", "flows") if f["fid"] == 1][0]
+    assert moved["packets"] >= 3, moved  # the rule's own counter in the BPF map
     assert t3[mag2]["tx_packets"] - t2[mag2]["tx_packets"] >= 3   # the echo requests moved
     assert t3[mag1]["tx_packets"] - t2[mag1]["tx_packets"] >= 5   # the UDP flow stayed
     encapsulated = subprocess.run(["tshark", "-r", str(pcap), "-Y", "ipv6.nxt == 41 && icmpv6.type == 128",
