@@ -1,6 +1,7 @@
 #include "daemon/mag_forwarding.hpp"
 
 #include "core/overloaded.hpp"
+#include "daemon/forwarding_json.hpp"
 
 namespace pmipx::daemon {
 namespace {
@@ -87,16 +88,12 @@ nlohmann::ordered_json MagForwarding::state() const {
   nlohmann::ordered_json tunnels = nlohmann::ordered_json::array();
   for (const auto& [coa, t] : tunnels_) {
     auto c = bpf_.tunnel_counters(t.id);
-    tunnels.push_back({{"id", t.id}, {"local", coa.to_string()}, {"remote", t.lmaa.to_string()}, {"ifindex", t.oif},
-                       {"uplink_table", t.table}, {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
-                       {"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes}});
+    nlohmann::ordered_json j{{"id", t.id}, {"local", coa.to_string()}, {"remote", t.lmaa.to_string()}, {"ifindex", t.oif},
+                             {"uplink_table", t.table}};
+    add_tunnel_counters(j, c);
+    tunnels.push_back(std::move(j));
   }
-  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
-  auto s = bpf_.stats();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
-  }
-  return {{"executed", true}, {"tunnels", tunnels}, {"stats", stats}};
+  return {{"executed", true}, {"tunnels", tunnels}, {"stats", dataplane_stats_json(bpf_)}};
 }
 
 }  // namespace pmipx::daemon
