@@ -59,20 +59,44 @@ nlmsghdr* route_header(char* buf, std::uint16_t type, std::uint16_t flags, std::
   return nlh;
 }
 
-nlmsghdr* rule_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const SourceRule& r) {
+nlmsghdr* rule_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, const PolicyRule& r) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
   nlh->nlmsg_seq = seq;
   auto* frh = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
   frh->family = AF_INET6;
-  frh->src_len = r.source.length;
   frh->action = FR_ACT_TO_TBL;
+  frh->tos = r.tos;
   frh->table = r.table < 256 ? static_cast<std::uint8_t>(r.table) : std::uint8_t{RT_TABLE_UNSPEC};
-  mnl_attr_put(nlh, FRA_SRC, 16, r.source.address.octets.data());
+  if (r.source) {
+    frh->src_len = r.source->length;
+    mnl_attr_put(nlh, FRA_SRC, 16, r.source->address.octets.data());
+  }
+  if (r.destination) {
+    frh->dst_len = r.destination->length;
+    mnl_attr_put(nlh, FRA_DST, 16, r.destination->address.octets.data());
+  }
+  if (r.ip_proto) mnl_attr_put_u8(nlh, FRA_IP_PROTO, *r.ip_proto);
+  if (r.sport) {
+    fib_rule_port_range range{r.sport->start, r.sport->end};
+    mnl_attr_put(nlh, FRA_SPORT_RANGE, sizeof range, &range);
+  }
+  if (r.dport) {
+    fib_rule_port_range range{r.dport->start, r.dport->end};
+    mnl_attr_put(nlh, FRA_DPORT_RANGE, sizeof range, &range);
+  }
   mnl_attr_put_u32(nlh, FRA_TABLE, r.table);
   mnl_attr_put_u32(nlh, FRA_PRIORITY, r.priority);
   return nlh;
+}
+
+PolicyRule to_policy(const SourceRule& r) {
+  PolicyRule p;
+  p.source = r.source;
+  p.table = r.table;
+  p.priority = r.priority;
+  return p;
 }
 
 nlmsghdr* address_header(char* buf, std::uint16_t type, std::uint16_t flags, std::uint32_t seq, unsigned ifindex,
@@ -149,20 +173,131 @@ std::optional<std::string> Netlink::address_delete(unsigned ifindex, const wire:
   return err;
 }
 
-std::optional<std::string> Netlink::rule_add(const SourceRule& r) {
+std::optional<std::string> Netlink::rule_add(const SourceRule& r) { return rule_add(to_policy(r)); }
+std::optional<std::string> Netlink::rule_delete(const SourceRule& r) { return rule_delete(to_policy(r)); }
+
+std::optional<std::string> Netlink::rule_add(const PolicyRule& r) {
   std::vector<char> buf(kBufferSize);
   rule_header(buf.data(), RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, seq_++, r);
-  auto err = request(buf.data(), ("rule from " + r.source.to_string()).c_str());
+  auto err = request(buf.data(), ("rule add " + describe(r)).c_str());
   if (err && err->find(std::strerror(EEXIST)) != std::string::npos) return std::nullopt;
   return err;
 }
 
-std::optional<std::string> Netlink::rule_delete(const SourceRule& r) {
+std::optional<std::string> Netlink::rule_delete(const PolicyRule& r) {
   std::vector<char> buf(kBufferSize);
   rule_header(buf.data(), RTM_DELRULE, 0, seq_++, r);
-  auto err = request(buf.data(), ("rule delete from " + r.source.to_string()).c_str());
+  auto err = request(buf.data(), ("rule delete " + describe(r)).c_str());
   if (err && err->find(std::strerror(ENOENT)) != std::string::npos) return std::nullopt;
   return err;
+}
+
+namespace {
+struct RuleDump {
+  std::vector<PolicyRule> rules;
+};
+struct RuleAttrs {
+  PolicyRule rule;
+  std::optional<wire::Ipv6Address> src, dst;
+  std::optional<std::uint32_t> table;
+};
+int rule_attr_cb(const nlattr* attr, void* data) {
+  auto* a = static_cast<RuleAttrs*>(data);
+  auto address = [&]() {
+    wire::Ipv6Address x;
+    std::memcpy(x.octets.data(), mnl_attr_get_payload(attr), 16);
+    return x;
+  };
+  auto ports = [&]() {
+    fib_rule_port_range range{};
+    std::memcpy(&range, mnl_attr_get_payload(attr), sizeof range);
+    return PortRange{range.start, range.end};
+  };
+  const std::size_t len = mnl_attr_get_payload_len(attr);
+  switch (mnl_attr_get_type(attr)) {
+    case FRA_SRC:
+      if (len == 16) a->src = address();
+      break;
+    case FRA_DST:
+      if (len == 16) a->dst = address();
+      break;
+    case FRA_IP_PROTO:
+      if (len >= 1) a->rule.ip_proto = mnl_attr_get_u8(attr);
+      break;
+    case FRA_SPORT_RANGE:
+      if (len >= sizeof(fib_rule_port_range)) a->rule.sport = ports();
+      break;
+    case FRA_DPORT_RANGE:
+      if (len >= sizeof(fib_rule_port_range)) a->rule.dport = ports();
+      break;
+    case FRA_TABLE:
+      if (len >= 4) a->table = mnl_attr_get_u32(attr);
+      break;
+    case FRA_PRIORITY:
+      if (len >= 4) a->rule.priority = mnl_attr_get_u32(attr);
+      break;
+    default:
+      break;
+  }
+  return MNL_CB_OK;
+}
+int rule_cb(const nlmsghdr* nlh, void* data) {
+  if (nlh->nlmsg_type != RTM_NEWRULE) return MNL_CB_OK;
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(fib_rule_hdr)) return MNL_CB_OK;
+  const auto* frh = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
+  if (frh->family != AF_INET6 || frh->action != FR_ACT_TO_TBL) return MNL_CB_OK;
+  RuleAttrs a;
+  mnl_attr_parse(nlh, sizeof(*frh), rule_attr_cb, &a);
+  a.rule.tos = frh->tos;
+  a.rule.table = a.table.value_or(frh->table);
+  if (a.src) a.rule.source = wire::Ipv6Prefix{*a.src, frh->src_len};
+  if (a.dst) a.rule.destination = wire::Ipv6Prefix{*a.dst, frh->dst_len};
+  static_cast<RuleDump*>(data)->rules.push_back(std::move(a.rule));
+  return MNL_CB_OK;
+}
+}  // namespace
+
+std::optional<std::vector<PolicyRule>> Netlink::rule_list() {
+  std::vector<char> buf(kBufferSize);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_GETRULE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = seq_++;
+  auto* frh = static_cast<fib_rule_hdr*>(mnl_nlmsg_put_extra_header(nlh, sizeof(fib_rule_hdr)));
+  frh->family = AF_INET6;
+  const std::uint32_t seq = nlh->nlmsg_seq;
+  if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return std::nullopt;
+  RuleDump dump;
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    // A buffer left over from an earlier request that gave up fails mnl_cb_run's sequence
+    // check (EPROTO): skip it and read on.
+    int ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, mnl_socket_get_portid(nl_), rule_cb, &dump);
+    if (ret == MNL_CB_STOP) return dump.rules;  // NLMSG_DONE
+    if (ret < 0) {
+      if (errno == ESRCH || errno == EPROTO) continue;
+      return std::nullopt;
+    }
+  }
+}
+
+std::string describe(const PolicyRule& r) {
+  std::string s = "pref " + std::to_string(r.priority);
+  s += " from " + (r.source ? r.source->to_string() : std::string("all"));
+  if (r.destination) s += " to " + r.destination->to_string();
+  if (r.ip_proto) s += " ipproto " + std::to_string(*r.ip_proto);
+  auto range = [](const PortRange& p) {
+    return p.start == p.end ? std::to_string(p.start) : std::to_string(p.start) + "-" + std::to_string(p.end);
+  };
+  if (r.sport) s += " sport " + range(*r.sport);
+  if (r.dport) s += " dport " + range(*r.dport);
+  if (r.tos) s += " dscp " + std::to_string(r.tos >> 2);
+  s += " lookup " + std::to_string(r.table);
+  return s;
 }
 
 namespace {

@@ -30,6 +30,30 @@ struct SourceRule {
   std::uint32_t priority = 0;
 };
 
+// An inclusive port range; the kernel refuses 0 and 65535 in a rule (FRA_*PORT_RANGE).
+struct PortRange {
+  std::uint16_t start = 0;
+  std::uint16_t end = 0;
+  bool operator==(const PortRange&) const = default;
+};
+
+// A general IPv6 policy rule leading to `table`: every selector field is optional and an
+// absent one matches every packet (`ip -6 rule add from S to D ipproto P sport A-B dport C-D
+// tos T lookup TABLE pref PRIORITY`).
+struct PolicyRule {
+  std::optional<wire::Ipv6Prefix> source;
+  std::optional<wire::Ipv6Prefix> destination;
+  std::optional<std::uint8_t> ip_proto;  // FRA_IP_PROTO; 0 means "any" to the kernel
+  std::optional<PortRange> sport, dport;
+  std::uint8_t tos = 0;  // the traffic class octet, DSCP << 2 (ECN bits 0); 0: any
+  std::uint32_t table = 0;
+  std::uint32_t priority = 0;
+  bool operator==(const PolicyRule&) const = default;
+};
+
+// `ip rule` style text: "pref 110 from all to 2001:db8::/64 ipproto 17 dport 5001 lookup 2003".
+std::string describe(const PolicyRule& r);
+
 // What the kernel would do with a packet to `destination`.
 struct RouteLookup {
   unsigned oif = 0;
@@ -51,6 +75,10 @@ class Netlink {
   std::optional<std::string> address_delete(unsigned ifindex, const wire::Ipv6Prefix& address);
   std::optional<std::string> rule_add(const SourceRule& r);     // an identical rule: not an error
   std::optional<std::string> rule_delete(const SourceRule& r);  // a missing rule: not an error
+  std::optional<std::string> rule_add(const PolicyRule& r);     // an identical rule: not an error
+  std::optional<std::string> rule_delete(const PolicyRule& r);  // a missing rule: not an error
+  // The kernel's IPv6 rules that lead to a table (RTM_GETRULE dump); nullopt: the dump failed.
+  std::optional<std::vector<PolicyRule>> rule_list();
   // RTM_GETROUTE: the egress interface and next hop towards `destination`; nullopt: no route.
   std::optional<RouteLookup> route_get(const wire::Ipv6Address& destination,
                                        const std::optional<wire::Ipv6Address>& source = std::nullopt);
