@@ -9,6 +9,8 @@ namespace pmipx::daemon {
 namespace {
 
 constexpr unsigned kEncapOverhead = 40;  // the outer IPv6 header
+// Flow rule ids: FIDs are 16 bits; multipath label rules take the ids above them.
+constexpr std::uint32_t kLabelRuleBase = 0x10000;
 
 template <class F>
 std::optional<std::string> guarded(F&& f) {
@@ -62,7 +64,11 @@ std::optional<std::string> LmaForwarding::remove_tunnel(const wire::Ipv6Address&
   return std::nullopt;
 }
 
-// The prefix's default tunnel is its first live entry's; its kernel route leads there.
+std::uint32_t LmaForwarding::new_group_id() { return next_group_++; }
+
+// The prefix's default tunnel is its first unblocked entry's (or the MN's multipath group);
+// its kernel route leads there. Every entry blocked: the prefix stays routed here and the
+// data plane drops its packets until the entries are deleted or revived (RFC 5213 §5.3.5).
 std::optional<std::string> LmaForwarding::program_prefix(const wire::Ipv6Prefix& prefix, const core::MnId& mn) {
   auto& use = prefixes_[prefix];
   if (use.entries.empty()) {
@@ -70,11 +76,138 @@ std::optional<std::string> LmaForwarding::program_prefix(const wire::Ipv6Prefix&
     prefixes_.erase(prefix);
     return netlink_.route_delete(io::Route{prefix, 0, std::nullopt, 1024, 254, 0});
   }
-  auto t = tunnels_.find(use.entries.front().second);
-  if (t == tunnels_.end()) return "no tunnel to " + use.entries.front().second.to_string();
-  bpf_.add_prefix(dataplane::PrefixRoute{prefix, owner_of(mn), dataplane::Target::tunnel(t->second.id), false});
-  unsigned mtu = t->second.mtu > kEncapOverhead ? t->second.mtu - kEncapOverhead : 0;
+  auto live = std::find_if(use.entries.begin(), use.entries.end(), [](const PrefixEntry& p) { return !p.blocked; });
+  bool drop = live == use.entries.end();
+  const auto& chosen = drop ? use.entries.front() : *live;
+  auto t = tunnels_.find(chosen.proxy_coa);
+  if (t == tunnels_.end()) return "no tunnel to " + chosen.proxy_coa.to_string();
+  dataplane::Target target = dataplane::Target::tunnel(t->second.id);
+  unsigned mtu = t->second.mtu;
+  auto mp = multipath_.find(mn);
+  if (!drop && mp != multipath_.end() &&
+      std::find(mp->second.prefixes.begin(), mp->second.prefixes.end(), prefix) != mp->second.prefixes.end()) {
+    target = dataplane::Target::group(mp->second.group);
+    mtu = std::min(mtu, mp->second.mtu);
+  }
+  bpf_.add_prefix(dataplane::PrefixRoute{prefix, owner_of(mn), target, drop});
+  mtu = mtu > kEncapOverhead ? mtu - kEncapOverhead : 0;
   return netlink_.route_replace(io::Route{prefix, t->second.oif, t->first, 1024, 254, mtu});
+}
+
+std::optional<std::string> LmaForwarding::block_entry(core::EntryId entry, const core::BindingCache& cache) {
+  const auto* e = cache.find(entry);
+  if (!e) return std::nullopt;
+  std::optional<std::string> err;
+  for (auto& [prefix, use] : prefixes_) {
+    bool hit = false;
+    for (auto& p : use.entries) {
+      if (p.entry == entry && !p.blocked) p.blocked = hit = true;
+    }
+    if (hit) {
+      auto r = program_prefix(prefix, e->mn_id);
+      if (r && !err) err = r;
+    }
+  }
+  return err;
+}
+
+// Seed 004 (RFC 8278 §3.2): one group over the MN's path tunnels, weighted by label, for
+// every prefix of the MN; each resolved label rule becomes a flow rule after the MN's flow
+// mobility rules (priority 0x8000 + its own), targeting its paths.
+std::optional<std::string> LmaForwarding::set_multipath(const core::lma_op::MultipathSet& o) {
+  const std::uint32_t owner = owner_of(o.mn);
+  auto [it, fresh] = multipath_.try_emplace(o.mn);
+  Multipath& mp = it->second;
+  if (fresh) mp.group = new_group_id();
+  auto tunnel_of = [&](const core::TunnelPath& p) -> const Tunnel* {
+    auto t = tunnels_.find(p.proxy_coa);
+    return t == tunnels_.end() ? nullptr : &t->second;
+  };
+  const auto distribution = o.distribution == core::Distribution::kPerPacket ? dataplane::Distribution::kPerPacket
+                                                                               : dataplane::Distribution::kPerFlow;
+  auto make_group = [&](std::uint32_t id, const std::vector<std::size_t>& paths) -> std::optional<std::string> {
+    dataplane::TunnelGroup g{id, distribution, {}};
+    for (auto i : paths) {
+      const Tunnel* t = i < o.paths.size() ? tunnel_of(o.paths[i]) : nullptr;
+      if (!t) return "multipath: no tunnel for path " + std::to_string(i);
+      g.members.push_back({t->id, o.paths[i].weight});
+    }
+    bpf_.set_group(g);
+    return std::nullopt;
+  };
+  std::vector<std::size_t> all(o.paths.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (auto err = make_group(mp.group, all)) return err;
+  mp.mtu = ~0u;
+  for (const auto& p : o.paths) {
+    if (const Tunnel* t = tunnel_of(p)) mp.mtu = std::min(mp.mtu, t->mtu);
+  }
+
+  std::map<std::uint32_t, std::uint32_t> rules;
+  for (const auto& r : o.rules) {
+    if (r.paths.empty()) continue;  // no labelled path is up: the default distribution applies
+    const auto* v6 = std::get_if<wire::Ipv6TrafficSelector>(&r.selector);
+    if (!v6) return "multipath rule " + std::to_string(r.id) + ": only IPv6 selectors reach the data plane";
+    dataplane::FlowRule fr;
+    fr.id = kLabelRuleBase + r.id;
+    fr.priority = static_cast<std::uint16_t>(0x8000u + std::min<std::uint32_t>(r.priority, 0x7fffu));
+    fr.selector = *v6;
+    std::uint32_t gid = 0;
+    if (r.paths.size() == 1) {
+      const Tunnel* t = r.paths.front() < o.paths.size() ? tunnel_of(o.paths[r.paths.front()]) : nullptr;
+      if (!t) return "multipath rule " + std::to_string(r.id) + ": no tunnel for its path";
+      fr.target = dataplane::Target::tunnel(t->id);
+    } else {
+      auto old = mp.rules.find(fr.id);
+      gid = old != mp.rules.end() && old->second ? old->second : new_group_id();
+      if (auto err = make_group(gid, r.paths)) return err;
+      fr.target = dataplane::Target::group(gid);
+    }
+    bpf_.set_flow_rule(owner, fr);
+    rules[fr.id] = gid;
+  }
+  for (const auto& [id, gid] : mp.rules) {
+    auto now = rules.find(id);
+    if (now == rules.end()) bpf_.remove_flow_rule(owner, id);
+    if (gid && (now == rules.end() || now->second != gid)) bpf_.remove_group(gid);
+  }
+  mp.rules = std::move(rules);
+
+  // Prefixes that left the plan fall back to their entry's tunnel.
+  std::vector<wire::Ipv6Prefix> touched = o.prefixes;
+  for (const auto& p : mp.prefixes) {
+    if (std::find(touched.begin(), touched.end(), p) == touched.end()) touched.push_back(p);
+  }
+  mp.prefixes = o.prefixes;
+  std::optional<std::string> err;
+  for (const auto& p : touched) {
+    if (!prefixes_.count(p)) continue;  // its RouteAdd programs it
+    auto r = program_prefix(p, o.mn);
+    if (r && !err) err = r;
+  }
+  log_->info("data plane: {} multipath over {} path(s), {} label rule(s), group {}", o.mn.to_string(), o.paths.size(),
+             mp.rules.size(), mp.group);
+  return err;
+}
+
+std::optional<std::string> LmaForwarding::remove_multipath(const core::MnId& mn) {
+  auto it = multipath_.find(mn);
+  if (it == multipath_.end()) return std::nullopt;
+  Multipath mp = std::move(it->second);
+  multipath_.erase(it);
+  const std::uint32_t owner = owner_of(mn);
+  std::optional<std::string> err;
+  for (const auto& p : mp.prefixes) {
+    if (!prefixes_.count(p)) continue;
+    auto r = program_prefix(p, mn);
+    if (r && !err) err = r;
+  }
+  for (const auto& [id, gid] : mp.rules) {
+    bpf_.remove_flow_rule(owner, id);
+    if (gid) bpf_.remove_group(gid);
+  }
+  bpf_.remove_group(mp.group);
+  return err;
 }
 
 dataplane::Target LmaForwarding::target_for(const core::MnId& mn, std::uint16_t fid,
@@ -91,8 +224,8 @@ dataplane::Target LmaForwarding::target_for(const core::MnId& mn, std::uint16_t 
   // Several BIDs: RFC 6089 sends a copy to each; the data plane spreads the flow's packets
   // over them per flow instead (a documented deviation until copies are implemented).
   auto key = std::make_pair(owner_of(mn), fid);
-  auto [it, fresh] = groups_.try_emplace(key, next_group_);
-  if (fresh) ++next_group_;
+  auto it = groups_.find(key);
+  if (it == groups_.end()) it = groups_.emplace(key, new_group_id()).first;
   dataplane::TunnelGroup g;
   g.id = it->second;
   for (auto id : ids) g.members.push_back({id, 1});
@@ -111,11 +244,12 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
               if (!e) return "route for unknown entry " + std::to_string(o.entry);
               auto& use = prefixes_[o.prefix];
               auto found = std::find_if(use.entries.begin(), use.entries.end(),
-                                        [&](const auto& p) { return p.first == o.entry; });
+                                        [&](const auto& p) { return p.entry == o.entry; });
               if (found == use.entries.end()) {
-                use.entries.emplace_back(o.entry, o.proxy_coa);
+                use.entries.push_back({o.entry, o.proxy_coa, false});
               } else {
-                found->second = o.proxy_coa;  // a handoff moved the entry to another MAG
+                found->proxy_coa = o.proxy_coa;  // a handoff moved the entry to another MAG
+                found->blocked = false;          // or a re-registration revived it
               }
               return program_prefix(o.prefix, e->mn_id);
             },
@@ -123,11 +257,11 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
               auto it = prefixes_.find(o.prefix);
               if (it == prefixes_.end()) return std::nullopt;
               auto& v = it->second.entries;
-              v.erase(std::remove_if(v.begin(), v.end(), [&](const auto& p) { return p.first == o.entry; }), v.end());
+              v.erase(std::remove_if(v.begin(), v.end(), [&](const auto& p) { return p.entry == o.entry; }), v.end());
               const auto* e = cache.find(o.entry);
               core::MnId mn = e ? e->mn_id : core::MnId{};
               if (!v.empty()) {
-                if (const auto* other = cache.find(v.front().first)) mn = other->mn_id;
+                if (const auto* other = cache.find(v.front().entry)) mn = other->mn_id;
               }
               return program_prefix(o.prefix, mn);
             },
@@ -153,8 +287,11 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
               }
               return std::nullopt;
             },
-            // Blocked entries, primary-HoA rewrites and multipath distribution reach the
-            // data plane with the later parts of issue 5; the engine's plan is logged.
+            [&](const core::lma_op::EntryBlock& o) { return block_entry(o.entry, cache); },
+            [&](const core::lma_op::MultipathSet& o) { return set_multipath(o); },
+            [&](const core::lma_op::MultipathRemove& o) { return remove_multipath(o.mn); },
+            // Primary-HoA rewrites reach the data plane with the rest of issue 5; the
+            // engine's plan is logged.
             [&](const auto&) -> std::optional<std::string> { return std::nullopt; },
         },
         op);
@@ -179,7 +316,15 @@ nlohmann::ordered_json LmaForwarding::state() const {
     add_tunnel_counters(j, c);
     tunnels.push_back(std::move(j));
   }
-  return {{"executed", true}, {"tunnels", tunnels}, {"stats", dataplane_stats_json(bpf_)}};
+  nlohmann::ordered_json multipath = nlohmann::ordered_json::array();
+  for (const auto& [mn, mp] : multipath_) {
+    nlohmann::ordered_json prefixes = nlohmann::ordered_json::array();
+    for (const auto& p : mp.prefixes) prefixes.push_back(p.to_string());
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const auto& [id, gid] : mp.rules) rules.push_back(id - kLabelRuleBase);
+    multipath.push_back({{"mn", mn.to_string()}, {"group", mp.group}, {"prefixes", prefixes}, {"label_rules", rules}});
+  }
+  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", dataplane_stats_json(bpf_)}};
 }
 
 }  // namespace pmipx::daemon

@@ -39,13 +39,30 @@ class LmaForwarding {
     unsigned oif = 0;
     unsigned mtu = 0;
   };
+  struct PrefixEntry {
+    core::EntryId entry = 0;
+    wire::Ipv6Address proxy_coa;
+    bool blocked = false;  // de-registered, awaiting deletion (RFC 5213 §5.3.5)
+  };
   struct PrefixUse {
-    std::vector<std::pair<core::EntryId, wire::Ipv6Address>> entries;  // first: the default
+    std::vector<PrefixEntry> entries;  // the first unblocked one is the default
+  };
+  // Seed 004: the MN's prefixes go to a weighted group of its paths' tunnels; label rules
+  // are flow rules of the MN (ids above every FID) whose targets are the matching paths.
+  struct Multipath {
+    std::uint32_t group = 0;
+    std::vector<wire::Ipv6Prefix> prefixes;
+    std::map<std::uint32_t, std::uint32_t> rules;  // rule id -> its group (0: a single tunnel)
+    unsigned mtu = 0;  // smallest path MTU
   };
   std::optional<std::string> add_tunnel(const wire::Ipv6Address& coa);
   std::optional<std::string> remove_tunnel(const wire::Ipv6Address& coa);
   std::optional<std::string> program_prefix(const wire::Ipv6Prefix& prefix, const core::MnId& mn);
+  std::optional<std::string> set_multipath(const core::lma_op::MultipathSet& o);
+  std::optional<std::string> remove_multipath(const core::MnId& mn);
+  std::optional<std::string> block_entry(core::EntryId entry, const core::BindingCache& cache);
   std::uint32_t owner_of(const core::MnId& mn);
+  std::uint32_t new_group_id();
   dataplane::Target target_for(const core::MnId& mn, std::uint16_t fid, const std::vector<core::EntryId>& entries,
                                const core::BindingCache& cache);
 
@@ -60,6 +77,7 @@ class LmaForwarding {
   std::map<std::pair<std::uint32_t, std::uint16_t>, std::uint32_t> groups_;  // (owner, fid) -> group
   std::uint32_t next_group_ = 1;
   std::map<wire::Ipv6Prefix, PrefixUse> prefixes_;
+  std::map<core::MnId, Multipath> multipath_;
   std::set<unsigned> attached_;
 };
 

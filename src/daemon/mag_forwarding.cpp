@@ -1,5 +1,8 @@
 #include "daemon/mag_forwarding.hpp"
 
+#include <algorithm>
+
+#include "core/mn/uplink_selector.hpp"
 #include "core/overloaded.hpp"
 #include "daemon/forwarding_json.hpp"
 
@@ -54,6 +57,92 @@ std::optional<std::string> MagForwarding::remove_tunnel(const wire::Ipv6Address&
   return err;
 }
 
+dataplane::Target MagForwarding::uplink_target(core::LinkId link) const {
+  auto mp = multipath_.find(link);
+  if (mp != multipath_.end()) return dataplane::Target::group(mp->second.group);
+  auto t = tunnels_.find(primary_coa_);
+  return dataplane::Target::tunnel(t == tunnels_.end() ? 0 : t->second.id);
+}
+
+// RFC 8278 §3.2 at the MAG: the MN's uplink is spread over the WAN tunnels by weight; the
+// packet leaves through the primary WAN link's table and the encap program redirects it to
+// the chosen tunnel's link.
+std::optional<std::string> MagForwarding::set_multipath(const core::mag_op::MultipathSet& o) {
+  auto [it, fresh] = multipath_.try_emplace(o.link);
+  Multipath& mp = it->second;
+  if (fresh) mp.group = next_group_++;
+  const auto distribution = o.distribution == core::Distribution::kPerPacket ? dataplane::Distribution::kPerPacket
+                                                                               : dataplane::Distribution::kPerFlow;
+  auto make_group = [&](std::uint32_t id, const std::vector<std::size_t>& paths) -> std::optional<std::string> {
+    dataplane::TunnelGroup g{id, distribution, {}};
+    for (auto i : paths) {
+      auto t = i < o.paths.size() ? tunnels_.find(o.paths[i].proxy_coa) : tunnels_.end();
+      if (t == tunnels_.end()) return "multipath: no tunnel for path " + std::to_string(i);
+      g.members.push_back({t->second.id, o.paths[i].weight});
+    }
+    bpf_.set_group(g);
+    return std::nullopt;
+  };
+  std::vector<std::size_t> all(o.paths.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (o.paths.empty()) return remove_multipath(o.link);
+  if (auto err = make_group(mp.group, all)) return err;
+
+  std::map<std::uint32_t, std::uint32_t> rules;
+  for (const auto& r : o.rules) {
+    if (r.paths.empty()) continue;  // no labelled path is up: the default distribution applies
+    // Configured for what the MN sends (MN -> CN); the tc program matches CN -> MN.
+    const auto network = core::uplink_view(r.selector);
+    const auto* v6 = std::get_if<wire::Ipv6TrafficSelector>(&network);
+    if (!v6) return "multipath rule " + std::to_string(r.id) + ": only IPv6 selectors reach the data plane";
+    dataplane::FlowRule fr;
+    fr.id = r.id;
+    fr.priority = r.priority;
+    fr.selector = *v6;
+    std::uint32_t gid = 0;
+    if (r.paths.size() == 1) {
+      auto t = r.paths.front() < o.paths.size() ? tunnels_.find(o.paths[r.paths.front()].proxy_coa) : tunnels_.end();
+      if (t == tunnels_.end()) return "multipath rule " + std::to_string(r.id) + ": no tunnel for its path";
+      fr.target = dataplane::Target::tunnel(t->second.id);
+    } else {
+      auto old = mp.rules.find(fr.id);
+      gid = old != mp.rules.end() && old->second ? old->second : next_group_++;
+      if (auto err = make_group(gid, r.paths)) return err;
+      fr.target = dataplane::Target::group(gid);
+    }
+    bpf_.set_flow_rule(o.link, fr);
+    rules[fr.id] = gid;
+  }
+  for (const auto& [id, gid] : mp.rules) {
+    auto now = rules.find(id);
+    if (now == rules.end()) bpf_.remove_flow_rule(o.link, id);
+    if (gid && (now == rules.end() || now->second != gid)) bpf_.remove_group(gid);
+  }
+  mp.rules = std::move(rules);
+  for (const auto& [key, table] : uplink_) {
+    if (key.first == o.link) bpf_.add_prefix(dataplane::PrefixRoute{key.second, o.link, uplink_target(o.link), false});
+  }
+  log_->info("data plane: link {} multipath over {} path(s), {} label rule(s), group {}", o.link, o.paths.size(),
+             mp.rules.size(), mp.group);
+  return std::nullopt;
+}
+
+std::optional<std::string> MagForwarding::remove_multipath(core::LinkId link) {
+  auto it = multipath_.find(link);
+  if (it == multipath_.end()) return std::nullopt;
+  Multipath mp = std::move(it->second);
+  multipath_.erase(it);
+  for (const auto& [key, table] : uplink_) {
+    if (key.first == link) bpf_.add_prefix(dataplane::PrefixRoute{key.second, link, uplink_target(link), false});
+  }
+  for (const auto& [id, gid] : mp.rules) {
+    bpf_.remove_flow_rule(link, id);
+    if (gid) bpf_.remove_group(gid);
+  }
+  bpf_.remove_group(mp.group);
+  return std::nullopt;
+}
+
 std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) {
   try {
     return std::visit(
@@ -63,7 +152,7 @@ std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) 
             [&](const core::mag_op::RouteAdd& o) -> std::optional<std::string> {
               auto t = tunnels_.find(primary_coa_);
               if (t == tunnels_.end()) return "no tunnel from " + primary_coa_.to_string();
-              bpf_.add_prefix(dataplane::PrefixRoute{o.prefix, o.link, dataplane::Target::tunnel(t->second.id), false});
+              bpf_.add_prefix(dataplane::PrefixRoute{o.prefix, o.link, uplink_target(o.link), false});
               uplink_[{o.link, o.prefix}] = t->second.table;
               return netlink_.rule_add(io::SourceRule{o.prefix, t->second.table, kRulePriority});
             },
@@ -75,8 +164,10 @@ std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) 
               bpf_.remove_prefix(o.prefix);
               return netlink_.rule_delete(io::SourceRule{o.prefix, table, kRulePriority});
             },
-            // RAs are the daemon's; multipath distribution comes with the rest of issue 5.
-            [&](const auto&) -> std::optional<std::string> { return std::nullopt; },
+            [&](const core::mag_op::MultipathSet& o) { return set_multipath(o); },
+            [&](const core::mag_op::MultipathRemove& o) { return remove_multipath(o.link); },
+            // RAs are the daemon's.
+            [&](const core::mag_op::RouterAdvertisement&) -> std::optional<std::string> { return std::nullopt; },
         },
         op);
   } catch (const std::exception& e) {
@@ -93,7 +184,13 @@ nlohmann::ordered_json MagForwarding::state() const {
     add_tunnel_counters(j, c);
     tunnels.push_back(std::move(j));
   }
-  return {{"executed", true}, {"tunnels", tunnels}, {"stats", dataplane_stats_json(bpf_)}};
+  nlohmann::ordered_json multipath = nlohmann::ordered_json::array();
+  for (const auto& [link, mp] : multipath_) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const auto& [id, gid] : mp.rules) rules.push_back(id);
+    multipath.push_back({{"link", link}, {"group", mp.group}, {"label_rules", rules}});
+  }
+  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", dataplane_stats_json(bpf_)}};
 }
 
 }  // namespace pmipx::daemon

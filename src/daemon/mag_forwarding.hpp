@@ -37,6 +37,16 @@ class MagForwarding {
   };
   std::optional<std::string> add_tunnel(const wire::Ipv6Address& lmaa, const wire::Ipv6Address& coa);
   std::optional<std::string> remove_tunnel(const wire::Ipv6Address& coa);
+  std::optional<std::string> set_multipath(const core::mag_op::MultipathSet& o);
+  std::optional<std::string> remove_multipath(core::LinkId link);
+  dataplane::Target uplink_target(core::LinkId link) const;
+
+  // Seed 004: the MN on `link` sends over a weighted group of WAN tunnels; label rules are
+  // flow rules of the link (selectors turned to the network's orientation) on their paths.
+  struct Multipath {
+    std::uint32_t group = 0;
+    std::map<std::uint32_t, std::uint32_t> rules;  // rule id -> its group (0: one tunnel)
+  };
 
   wire::Ipv6Address primary_coa_;  // path 0: where single-path MNs are registered
   io::Netlink& netlink_;
@@ -45,6 +55,8 @@ class MagForwarding {
   std::map<wire::Ipv6Address, Tunnel> tunnels_;  // by proxy-CoA
   std::uint32_t next_tunnel_ = 1;
   std::map<std::pair<core::LinkId, wire::Ipv6Prefix>, std::uint32_t> uplink_;  // -> table
+  std::map<core::LinkId, Multipath> multipath_;
+  std::uint32_t next_group_ = 1;
   std::set<unsigned> attached_;
 };
 

@@ -1,9 +1,11 @@
-"""The kernel data plane in the lab (issue 5, first slice): cn reaches the MN through the
-LMA's and the MAGs' tc eBPF tunnels (no ip6tnl device anywhere), and a flow moved with
-`pmipx ctl flow move` changes tunnel while another flow to the same address stays put."""
+"""The kernel data plane in the lab (issue 5): cn reaches the MN through the LMA's and the
+MAGs' tc eBPF tunnels (no ip6tnl device anywhere) with ping and TCP; a flow moved with
+`pmipx ctl flow move` changes tunnel while another flow to the same address stays put, and a
+TCP connection whose flow moves keeps running to the last byte."""
 import json
 import pathlib
 import subprocess
+import time
 
 from conftest import PYTHON
 from test_signaling import MN, active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
@@ -134,3 +136,94 @@ def test_too_big_for_the_tunnel_gets_packet_too_big_and_nothing_is_fragmented(la
                                 "-T", "fields", "-e", "frame.number"], capture_output=True, text=True,
                                check=True).stdout.split()
     assert fragments == [], "fragments inside the tunnel"
+
+
+TCP_STREAM = pathlib.Path(__file__).resolve().with_name("tcp_stream.py")
+
+
+class TcpTransfer:
+    """A sink on the MN and a paced source on cn; result() waits for both."""
+
+    def __init__(self, lab, dst, port, nbytes, seconds=0.0):
+        self.sink = subprocess.Popen(["ip", "netns", "exec", lab.ns("mn"), PYTHON, str(TCP_STREAM), "sink", dst,
+                                      str(port), "--timeout", "30"], stdout=subprocess.PIPE, text=True)
+        assert json.loads(self.sink.stdout.readline()) == {"listening": True}
+        self.source = subprocess.Popen(["ip", "netns", "exec", lab.ns("cn"), PYTHON, str(TCP_STREAM), "source", dst,
+                                        str(port), "--bytes", str(nbytes), "--seconds", str(seconds)],
+                                       stdout=subprocess.PIPE, text=True)
+
+    def result(self):
+        sent = json.loads(self.source.communicate(timeout=60)[0])
+        received = json.loads(self.sink.communicate(timeout=60)[0])
+        return sent, received
+
+
+def test_tcp_transfers_reach_the_mn_through_each_mag(lab):
+    addr = start_lab(lab)
+    for ifname, mag in (("if1", "2001:db8:1::2"), ("if2", "2001:db8:2::2")):
+        t0 = tunnels(lab)[mag]
+        sent, received = TcpTransfer(lab, addr[ifname], 5001, 2_000_000).result()
+        assert sent["error"] is None and received["error"] is None, (sent, received)
+        assert received["bytes"] == 2_000_000 and received["sha256"] == sent["sha256"]
+        t1 = tunnels(lab)[mag]
+        assert t1["tx_bytes"] - t0["tx_bytes"] > 2_000_000, (ifname, t0, t1)  # data downlink in the tunnel
+        assert t1["rx_packets"] > t0["rx_packets"]                           # ACKs uplink out of it
+
+
+def test_a_tcp_connection_survives_its_flow_moving_to_the_other_mag(lab):
+    addr = start_lab(lab)
+    by_mag = {b["proxy_coa"]: b for b in lab.ctl("lma", "bindings")}
+    mag1, mag2 = "2001:db8:1::2", "2001:db8:2::2"
+    sel = f"{{dst: {addr['if1']}, protocol: tcp, dst_ports: 5001}}"
+    subprocess.run([lab_bin(), "ctl", "--netns", lab.ns("lma"), "flow", "set", MN, "1", "10",
+                    str(by_mag[mag1]["bid"]), sel], check=True, capture_output=True)
+    t0 = tunnels(lab)
+    with lab.capture("mag2", "wan0") as pcap:
+        transfer = TcpTransfer(lab, addr["if1"], 5001, 6_000_000, seconds=4.0)
+        time.sleep(1.5)
+        t1 = tunnels(lab)
+        subprocess.run([lab_bin(), "ctl", "--netns", lab.ns("lma"), "flow", "move", MN, "1",
+                        str(by_mag[mag2]["bid"])], check=True, capture_output=True)
+        wait_for("the move applied", lambda: [f for f in lab.ctl("lma", "flows")
+                                              if f["bids"] == [by_mag[mag2]["bid"]] and not f["pending"]])
+        sent, received = transfer.result()
+    t2 = tunnels(lab)
+    assert sent["error"] is None and received["error"] is None, (sent, received)
+    assert received["bytes"] == 6_000_000 and received["sha256"] == sent["sha256"]
+    # Before the move the data went through mag1's tunnel, after it through mag2's.
+    assert t1[mag1]["tx_bytes"] - t0[mag1]["tx_bytes"] > 1_000_000, (t0, t1)
+    assert t1[mag2]["tx_bytes"] - t0[mag2]["tx_bytes"] < 100_000, (t0, t1)
+    assert t2[mag2]["tx_bytes"] - t1[mag2]["tx_bytes"] > 1_000_000, (t1, t2)
+    moved = [f for f in lab.ctl("lma", "flows") if f["fid"] == 1][0]
+    assert moved["bytes"] > 1_000_000, moved  # the rule's own counter in the BPF map
+    seen = subprocess.run(["tshark", "-r", str(pcap), "-Y", "ipv6.nxt == 41 && tcp.dstport == 5001",
+                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert len(seen) > 100, "the connection's segments are not in mag2's tunnel"
+
+
+def test_a_deregistered_binding_drops_its_traffic_until_it_is_deleted(lab):
+    # RFC 5213 §5.3.5: during MinDelayBeforeBCEDelete the entry stays, its traffic is dropped.
+    configure(lab, lma=lma_yaml(dataplane(lab, "lma")).replace("min_delay_before_bce_delete_ms: 500",
+                                                               "min_delay_before_bce_delete_ms: 6000"),
+              mag1=mag_yaml(1, "2001:db8:1::2", "wlan", dataplane(lab, "mag1")), mn=mn_yaml(if2=False))
+    lab.start("lma", "mag1", "mn")
+    wait_for("registration", lambda: active(lab.ctl("lma", "bindings")))
+    binding = lab.ctl("lma", "bindings")[0]
+    prefix = binding["prefixes"][0]
+    dst = prefix.split("/")[0] + "1"  # any address of the prefix: the LMA routes the prefix
+    stats = lambda: lab.ctl("lma", "dataplane")["kernel"]["stats"]
+    s0 = stats()
+    ping(lab, dst, count=2)
+    assert stats().get("encap_done", 0) - s0.get("encap_done", 0) >= 2
+
+    lab.run("mn", "ip", "link", "set", "if1", "down")  # mag1 de-registers the MN
+    wait_for("delete-pending", lambda: [b for b in lab.ctl("lma", "bindings") if b["state"] == "delete-pending"])
+    s1 = stats()
+    assert ping(lab, dst, count=3).returncode != 0
+    s2 = stats()
+    assert s2.get("encap_prefix_drop", 0) - s1.get("encap_prefix_drop", 0) >= 3, (s1, s2)
+    assert s2.get("encap_done", 0) == s1.get("encap_done", 0), (s1, s2)
+
+    wait_for("the entry deleted", lambda: lab.ctl("lma", "bindings") == [], timeout=15)
+    assert lab.run("lma", "ip", "-6", "route", "show", prefix).stdout.strip() == ""
