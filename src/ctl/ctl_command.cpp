@@ -115,7 +115,7 @@ struct Request {
 std::string usage() {
   return "usage: pmipx ctl [--lab NAME] [--node NODE | --netns NS] [--json] COMMAND\n"
          "commands:\n"
-         "  bindings | flows | tunnels | stats | mags | pool | links | wan | interfaces | dataplane | metrics | health\n"
+         "  bindings | flows | tunnels | stats | mags | pool | links | wan | interfaces | rules | dataplane | metrics | health\n"
          "  flow move MN FID BID     move flow FID of MN to binding BID (LMA)\n"
          "  flow set MN FID PRIORITY BIDS|drop SELECTOR\n"
          "                           add or replace a flow; SELECTOR as in the configuration,\n"
@@ -170,6 +170,9 @@ Request build(const std::vector<std::string>& a, const std::string& role, std::s
   } else if (c == "interfaces") {
     r.path = "/interfaces";
     r.columns = {"interface", "running", "att", "link_layer", "ifp", "primary", "router_heard", "addresses"};
+  } else if (c == "rules") {
+    r.path = "/rules";
+    r.columns = {"id", "priority", "interface", "fallback", "state", "in_kernel", "kernel", "error"};
   } else if (c == "tunnels") {
     r.path = "/tunnels";
     r.columns = {"id", "local", "remote", "tx_packets", "tx_bytes", "rx_packets", "rx_bytes"};

@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "core/overloaded.hpp"
 #include "daemon/json_util.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/mn_uplink_rules.hpp"
+#include "wire/print.hpp"
 
 namespace pmipx::daemon {
 namespace {
@@ -41,8 +44,8 @@ void disable_kernel_ra(const std::string& name, spdlog::logger& log) {
                     std::strerror(errno));
 }
 
-constexpr std::uint32_t kSourceTableBase = 2000;  // + ifindex: one routing table per interface
-constexpr std::uint32_t kSourceRulePriority = 1000;
+constexpr std::uint32_t kSourceTableBase = kMnTableBase;  // + ifindex: one routing table per interface
+constexpr std::uint32_t kSourceRulePriority = kMnSourceRulePriority;
 
 const char* op_name(const core::MnDataplaneOp& op) {
   static constexpr const char* kNames[] = {"address_add",   "address_remove",     "default_route",
@@ -96,12 +99,15 @@ int MnDaemon::run() {
   for (auto& [idx, i] : ifaces_) {
     if (i.running) bring_up(i);
   }
+  clear_uplink_rules(true);  // before the agent's first UplinkRuleSet
   for (const auto& rc : config_.rules) install_rule(rc);
   drain();
   on_rs_timer(false);  // bring_up solicited already
   loop_.run();
   log_->info("MN stopping");
   api_.stop();
+  // Rules lead into tables nobody maintains once the agent is gone: take them out.
+  clear_uplink_rules(false);
   return 0;
 }
 
@@ -330,9 +336,139 @@ void MnDaemon::apply(const core::MnDataplaneOp& op) {
                        io::Route{wire::Ipv6Prefix{}, o.iface, std::nullopt, 0, kSourceTableBase + o.iface}));
                    log_->info("default route on ifindex {} removed", o.iface);
                  },
+                 [&](const core::mn_op::UplinkRuleSet& o) { set_uplink_rule(o); },
+                 [&](const core::mn_op::UplinkRuleRemove& o) { remove_uplink_rule(o.rule); },
+                 // Nothing to install: the default uplink is the main table's lowest-metric
+                 // default route, which DefaultRoute ops already set (best interface: base
+                 // metric), and rules standing in for it (fallback) arrive as UplinkRuleSet
+                 // naming its interface. Packets no rule matches follow the main table.
+                 [&](const core::mn_op::DefaultUplink& o) {
+                   log_->info("default uplink {}", o.iface ? iface_name(*o.iface) : std::string("none"));
+                 },
                  [&](const auto&) { log_->info("dataplane {} (applied by the data plane, issue 5)", op_name(op)); },
              },
              op);
+}
+
+std::string MnDaemon::iface_name(unsigned ifindex) const {
+  auto it = ifaces_.find(ifindex);
+  return it == ifaces_.end() ? "ifindex " + std::to_string(ifindex) : it->second.config.interface;
+}
+
+// Seed 001 §6 uplink policy: the rule's selector steers matching packets into the table of
+// the interface the agent resolved; the table's default route leads to that interface's MAG.
+// A socket without a bound source gets the outgoing interface's address (RFC 6724 rule 5), so
+// that MAG accepts the packets.
+void MnDaemon::set_uplink_rule(const core::mn_op::UplinkRuleSet& o) {
+  const char* op = "uplink_rule_set";
+  UplinkRuleState st;
+  st.priority = o.priority;
+  st.selector = o.selector;
+  st.ifindex = o.iface;
+  st.fallback = o.fallback;
+  std::optional<io::PolicyRule> old;
+  if (auto it = uplink_rules_.find(o.rule); it != uplink_rules_.end() && it->second.installed) old = it->second.kernel;
+
+  auto translated = to_kernel_rule(o.selector, o.priority, o.iface);
+  if (const auto* why = std::get_if<std::string>(&translated)) {
+    st.error = "refused: " + *why;
+    log_->error("uplink rule {} (priority {}, selector {}) -> FAIL {}", o.rule, o.priority,
+                wire::selector_json(o.selector).dump(), *why);
+    metrics_.add("dataplane_errors_total", {{"op", op}});
+  } else {
+    auto& t = std::get<UplinkKernelRule>(translated);
+    st.kernel = t.rule;
+    st.caveats = t.caveats;
+    for (const auto& c : t.caveats) log_->warn("uplink rule {}: {}", o.rule, c);
+    if (old && *old == t.rule) {
+      st.installed = true;  // unchanged in the kernel (e.g. only `fallback` changed)
+    } else if (auto err = netlink_.rule_add(t.rule)) {
+      st.error = *err;
+      log_->error("uplink rule {} -> FAIL {}", o.rule, *err);
+      metrics_.add("dataplane_errors_total", {{"op", op}});
+    } else {
+      st.installed = true;
+    }
+  }
+  // Make before break: the new rule goes in first. Both have the rule's priority and the
+  // kernel keeps the older first among equals, so the flow never falls through to the default
+  // uplink in between. A refused or failed new rule still takes the old one out: its target
+  // or selector is no longer what the agent wants.
+  if (old && !(st.installed && *old == *st.kernel)) {
+    if (auto err = netlink_.rule_delete(*old)) {
+      log_->error("uplink rule {}: removing the previous kernel rule -> FAIL {}", o.rule, *err);
+      metrics_.add("dataplane_errors_total", {{"op", op}});
+    }
+  }
+  if (st.installed) {
+    log_->info("uplink rule {} via {}{}: {}", o.rule, iface_name(o.iface), o.fallback ? " (fallback)" : "",
+               io::describe(*st.kernel));
+  }
+  uplink_rules_[o.rule] = std::move(st);
+}
+
+void MnDaemon::remove_uplink_rule(std::uint32_t id) {
+  auto it = uplink_rules_.find(id);
+  if (it == uplink_rules_.end()) return;
+  if (it->second.installed) {
+    if (auto err = netlink_.rule_delete(*it->second.kernel)) {
+      log_->error("uplink rule {} removal -> FAIL {}", id, *err);
+      metrics_.add("dataplane_errors_total", {{"op", "uplink_rule_remove"}});
+    } else {
+      log_->info("uplink rule {} removed: {}", id, io::describe(*it->second.kernel));
+    }
+  }
+  uplink_rules_.erase(it);
+}
+
+// leftovers_only: the kernel's uplink-shaped rules into a managed interface's table (an
+// earlier run that died kept them); otherwise the rules this run installed.
+void MnDaemon::clear_uplink_rules(bool leftovers_only) {
+  if (!leftovers_only) {
+    while (!uplink_rules_.empty()) remove_uplink_rule(uplink_rules_.begin()->first);
+    return;
+  }
+  auto rules = netlink_.rule_list();
+  if (!rules) {
+    log_->warn("cannot list the kernel's rules: uplink rules of an earlier run may remain");
+    return;
+  }
+  for (const auto& r : *rules) {
+    if (!is_uplink_rule(r) || !ifaces_.count(r.table - kMnTableBase)) continue;
+    if (auto err = netlink_.rule_delete(r)) {
+      log_->warn("leftover uplink rule {}: {}", io::describe(r), *err);
+    } else {
+      log_->info("leftover uplink rule removed: {}", io::describe(r));
+    }
+  }
+}
+
+Json MnDaemon::rules_json() {
+  auto kernel = netlink_.rule_list();
+  Json out = Json::array();
+  for (const auto& [id, st] : uplink_rules_) {
+    Json j;
+    j["id"] = id;
+    j["priority"] = st.priority;
+    j["interface"] = iface_name(st.ifindex);
+    j["ifindex"] = st.ifindex;
+    j["fallback"] = st.fallback;
+    j["selector"] = wire::selector_json(st.selector);
+    j["state"] = st.installed ? "installed" : (st.kernel ? "failed" : "refused");
+    if (!st.error.empty()) j["error"] = st.error;
+    if (st.kernel) {
+      j["kernel"] = io::describe(*st.kernel);
+      j["kernel_priority"] = st.kernel->priority;
+      j["table"] = st.kernel->table;
+    }
+    // What the kernel holds now (a dump), not what this daemon believes it installed.
+    if (kernel && st.kernel) {
+      j["in_kernel"] = std::find(kernel->begin(), kernel->end(), *st.kernel) != kernel->end();
+    }
+    if (!st.caveats.empty()) j["caveats"] = st.caveats;
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 Json MnDaemon::interfaces_json() const {
@@ -370,6 +506,7 @@ MnDaemon::Interface& MnDaemon::iface_arg(const Json& body) {
 void MnDaemon::register_api() {
   api_.get("/health", [](const Json&) { return Json{{"role", "mn"}, {"ok", true}}; });
   api_.get("/interfaces", [this](const Json&) { return interfaces_json(); });
+  api_.get("/rules", [this](const Json&) { return rules_json(); });
   api_.get("/counters", [this](const Json&) {
     const auto& c = agent_.counters();
     return Json{{"ras_received", c.ras_received},     {"prefixes_ignored", c.prefixes_ignored},

@@ -6,7 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -39,6 +41,18 @@ class MnDaemon {
     std::uint32_t ipv6_mtu = 0;  // as set from an RA; 0: the link's
   };
 
+  // An uplink rule as the daemon last applied it (rule id -> this).
+  struct UplinkRuleState {
+    std::uint16_t priority = 0;
+    wire::TrafficSelector selector;
+    unsigned ifindex = 0;
+    bool fallback = false;
+    std::optional<io::PolicyRule> kernel;  // the translation; none: refused
+    bool installed = false;                 // the kernel took `kernel`
+    std::string error;                      // why not installed
+    std::vector<std::string> caveats;
+  };
+
   void on_router_advertisement();
   void on_link_events();
   void on_timer();
@@ -50,10 +64,15 @@ class MnDaemon {
   void solicit(Interface& i);
   void drain();
   void apply(const core::MnDataplaneOp& op);
+  void set_uplink_rule(const core::mn_op::UplinkRuleSet& o);
+  void remove_uplink_rule(std::uint32_t id);
+  void clear_uplink_rules(bool leftovers_only);
   Interface* by_ifindex(unsigned ifindex);
   Interface& iface_arg(const Json& body);
   void register_api();
   Json interfaces_json() const;
+  Json rules_json();
+  std::string iface_name(unsigned ifindex) const;
 
   MnDaemonConfig config_;
   std::string config_path_;
@@ -68,6 +87,7 @@ class MnDaemon {
   asio::steady_timer rs_timer_;
   ApiServer api_;
   std::map<unsigned, Interface> ifaces_;  // by ifindex
+  std::map<std::uint32_t, UplinkRuleState> uplink_rules_;  // by rule id
   static constexpr unsigned kKeepAliveSolicitations = 15;  // x rs_interval_ms (60 s by default)
   unsigned rs_rounds_ = 0;
 };
