@@ -227,3 +227,77 @@ def test_a_deregistered_binding_drops_its_traffic_until_it_is_deleted(lab):
 
     wait_for("the entry deleted", lambda: lab.ctl("lma", "bindings") == [], timeout=15)
     assert lab.run("lma", "ip", "-6", "route", "show", prefix).stdout.strip() == ""
+
+
+MULTIPATH_POLICY = """    multipath:
+      distribution: per-packet
+      weights: {{1: 3, 2: 1}}
+      rules:
+        - {{id: 1, priority: 10, selector: {{protocol: udp, dst_ports: {port}}}, labels: [2, 1]}}
+"""
+
+UDP_BURST = """
+import socket, sys
+dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(n):
+    s.sendto(b"m" * 16, (dst, port))
+"""
+
+
+def test_multipath_spreads_packets_by_weight_and_label_rules_pin_flows_to_a_path(lab):
+    # Seed 004 / RFC 8278 §3.2: mag1 registers the MN over wan0 (label 1, "RED") and wan1
+    # (label 2, "BLUE"); both ends spread per packet 3:1 and send UDP port 7001 (downlink) /
+    # 7002 (uplink) over BLUE.
+    red, blue = "2001:db8:1::2", "2001:db8:3::2"
+    lma = lma_yaml(dataplane(lab, "lma")).replace(
+        "    features: {shared_prefixes: true}\n",
+        "    features: {shared_prefixes: true, multipath: true}\n" + MULTIPATH_POLICY.format(port=7001))
+    mag1 = mag_yaml(1, red, "wlan", dataplane(lab, "mag1")).replace(
+        f"proxy_coa: {red}\n",
+        f"wan_links:\n  - {{interface: wan0, address: {red}, label: 1}}\n"
+        f"  - {{interface: wan1, address: {blue}, att: eutran, label: 2}}\n").replace(
+        '"02:00:00:00:02:01"]}', '"02:00:00:00:02:01"], multipath: true}')
+    mag1 += MULTIPATH_POLICY.replace("    ", "", 1).replace("\n    ", "\n").format(port=7002)
+    configure(lab, lma=lma, mag1=mag1, mn=mn_yaml(if2=False))
+    lab.start("lma", "mag1", "mn")
+    wait_for("two paths", lambda: len(active(lab.ctl("lma", "bindings"))) == 2)
+    mn_addr = wait_for("the MN's address", lambda: [a["local"] for a in json.loads(
+        lab.run("mn", "ip", "-6", "-j", "addr", "show", "dev", "if1").stdout)[0]["addr_info"]
+        if a.get("scope") == "global"])[0]
+    wait_for("the LMA's plan", lambda: lab.ctl("lma", "dataplane")["kernel"]["multipath"])
+    wait_for("the MAG's plan", lambda: lab.ctl("mag1", "dataplane")["multipath"])
+    mag_tunnels = lambda: {t["local"]: t for t in lab.ctl("mag1", "dataplane")["tunnels"]}
+
+    def delta(before, after, key):
+        return {coa: after[coa][key] - before[coa][key] for coa in (red, blue)}
+
+    n = 40000
+    # Downlink, default distribution: 3:1 within 5 %.
+    t0 = tunnels(lab)
+    lab.run("cn", PYTHON, "-c", UDP_BURST, mn_addr, "9", str(n))
+    d = delta(t0, tunnels(lab), "tx_packets")
+    assert d[red] + d[blue] == n, d
+    assert abs(d[red] / d[blue] - 3) <= 0.15, d
+    # Uplink, default distribution, at the MAG.
+    m0 = mag_tunnels()
+    lab.run("mn", PYTHON, "-c", UDP_BURST, "2001:db8:c::2", "9", str(n))
+    u = delta(m0, mag_tunnels(), "tx_packets")
+    assert u[red] + u[blue] >= n, u
+    assert abs(u[red] / u[blue] - 3) <= 0.15, u
+
+    # Label rules: every packet of the pinned flows over BLUE, none over RED. One direction
+    # at a time: the far end answers a port with no listener with an ICMPv6 error, which
+    # takes the default distribution the other way.
+    time.sleep(0.5)
+    m1 = mag_tunnels()
+    lab.run("mn", PYTHON, "-c", UDP_BURST, "2001:db8:c::2", "7002", "500")
+    u = delta(m1, mag_tunnels(), "tx_packets")
+    assert u == {red: 0, blue: 500}, u
+    time.sleep(0.5)
+    t1, m2 = tunnels(lab), mag_tunnels()
+    lab.run("cn", PYTHON, "-c", UDP_BURST, mn_addr, "7001", "500")
+    d = delta(t1, tunnels(lab), "tx_packets")
+    assert d == {red: 0, blue: 500}, d
+    # And they arrived: mag1 decapsulated them from BLUE.
+    assert delta(m2, mag_tunnels(), "rx_packets")[blue] == 500
