@@ -69,7 +69,7 @@ MnDaemon::MnDaemon(MnDaemonConfig config, std::string config_path)
   metrics_.describe("router_advertisements_total", "RAs received, by outcome");
   metrics_.describe("router_solicitations_total", "RSs sent");
   metrics_.describe("dataplane_ops_total", "address, route and rule changes, by kind");
-  metrics_.describe("dataplane_errors_total", "changes the kernel refused");
+  metrics_.describe("dataplane_errors_total", "changes the kernel refused or cannot express (uplink rules)");
   for (const auto& c : config_.interfaces) {
     auto state = io::link_state(c.interface);
     if (state.ifindex == 0) throw std::runtime_error("interface " + c.interface + ": no such interface");
