@@ -1,95 +1,34 @@
 #include "dataplane/bpf_forwarding.hpp"
 
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <bpf/btf.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "dataplane/bpf_support.hpp"
 #include "dataplane/selector_conv.hpp"
 #include "pmipx_tunnel.skel.h"
 
 namespace pmipx::dataplane {
 namespace {
 
-constexpr unsigned kBpfFsMagic = 0xcafe4a11;
-// tc filter identity of pmipx programs: a restart replaces exactly these.
-constexpr std::uint32_t kTcHandle = 0x504d;   // "PM"
-constexpr std::uint32_t kTcPriority = 0x5050;
+using detail::check;
+using detail::fail;
+using detail::possible_cpus;
+using detail::read_percpu;
 
-[[noreturn]] void fail(int err, const std::string& what) {
-  throw std::system_error(err, std::generic_category(), "pmipx dataplane: " + what);
-}
-
-// libbpf reports map/program errors as negative errno values (1.0 semantics).
-void check(int ret, const std::string& what) {
-  if (ret < 0) fail(-ret, what);
-}
-
-// libbpf's log (verifier output included) is kept while loading, for the error message.
-std::string* g_load_log = nullptr;
-int capture_print(libbpf_print_level level, const char* fmt, va_list args) {
-  if (g_load_log == nullptr || level == LIBBPF_DEBUG) return 0;
-  char buf[2048];
-  int n = std::vsnprintf(buf, sizeof buf, fmt, args);
-  if (n > 0) g_load_log->append(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
-  return 0;
-}
-
-// libbpf logs the kernel's extack text even for outcomes pmipx expects (clsact exists, filter
-// already gone): silenced around those calls only.
-int quiet_print(libbpf_print_level, const char*, va_list) { return 0; }
-class QuietLibbpf {
- public:
-  QuietLibbpf() : old_(libbpf_set_print(quiet_print)) {}
-  ~QuietLibbpf() { libbpf_set_print(old_); }
-  QuietLibbpf(const QuietLibbpf&) = delete;
-  QuietLibbpf& operator=(const QuietLibbpf&) = delete;
-
- private:
-  libbpf_print_fn_t old_;
-};
-
-std::string tail(const std::string& s, std::size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+// tc filter identity of the tunnel programs: a restart replaces exactly these.
+constexpr detail::TcSlot kTcSlot{0x504d /* "PM" */, 0x5050};
 
 void copy_addr(__u8 (&out)[16], const wire::Ipv6Address& a) { std::memcpy(out, a.octets.data(), 16); }
 
 std::string addr_text(const wire::Ipv6Address& a) { return a.to_string(); }
 
 pmipx_dp_target to_c(const Target& t) { return {t.tunnel_id, t.group_id}; }
-
-std::size_t possible_cpus() {
-  int n = libbpf_num_possible_cpus();
-  if (n <= 0) fail(n == 0 ? EINVAL : -n, "cannot count possible CPUs");
-  return static_cast<std::size_t>(n);
-}
-
-// Per-CPU values are each rounded up to 8 octets.
-template <class T>
-std::vector<T> read_percpu(int fd, const void* key, const std::string& what, bool* found = nullptr) {
-  constexpr std::size_t stride = (sizeof(T) + 7) / 8 * 8;
-  std::size_t cpus = possible_cpus();
-  std::vector<std::uint8_t> raw(stride * cpus);
-  int ret = bpf_map_lookup_elem(fd, key, raw.data());
-  if (found) *found = ret == 0;
-  if (ret == -ENOENT && found) return {};
-  check(ret, "read " + what);
-  std::vector<T> out(cpus);
-  for (std::size_t i = 0; i < cpus; ++i) std::memcpy(&out[i], raw.data() + i * stride, sizeof(T));
-  return out;
-}
 
 }  // namespace
 
@@ -108,6 +47,8 @@ const char* stat_name(pmipx_dp_stat s) {
     case PMIPX_DP_STAT_ENC_TRUNCATED: return "encap_truncated";
     case PMIPX_DP_STAT_ENC_MALFORMED: return "encap_malformed";
     case PMIPX_DP_STAT_ENC_ADJUST_FAILED: return "encap_adjust_failed";
+    case PMIPX_DP_STAT_ENC_HOA_REWRITTEN: return "encap_hoa_rewritten";
+    case PMIPX_DP_STAT_ENC_HOA_REFUSED: return "encap_hoa_refused";
     case PMIPX_DP_STAT_DEC_PACKETS: return "decap_packets";
     case PMIPX_DP_STAT_DEC_DONE: return "decap_done";
     case PMIPX_DP_STAT_DEC_NOT_TUNNEL: return "decap_not_tunnel";
@@ -116,22 +57,15 @@ const char* stat_name(pmipx_dp_stat s) {
     case PMIPX_DP_STAT_DEC_TRUNCATED: return "decap_truncated";
     case PMIPX_DP_STAT_DEC_MALFORMED: return "decap_malformed";
     case PMIPX_DP_STAT_DEC_ADJUST_FAILED: return "decap_adjust_failed";
+    case PMIPX_DP_STAT_DEC_HOA_RESTORED: return "decap_hoa_restored";
+    case PMIPX_DP_STAT_DEC_HOA_REJECTED: return "decap_hoa_rejected";
     case PMIPX_DP_STAT_MAX: break;
   }
   return "unknown";
 }
 
 namespace {
-template <class T>
-void compare_btf(const btf* b, const char* name, std::vector<std::string>& out) {
-  int id = btf__find_by_name_kind(b, name, BTF_KIND_STRUCT);
-  if (id < 0) {
-    out.push_back(fmt::format("{}: not in the BPF object's BTF", name));
-    return;
-  }
-  auto size = static_cast<std::size_t>(btf__resolve_size(b, static_cast<__u32>(id)));
-  if (size != sizeof(T)) out.push_back(fmt::format("{}: BPF {}, C++ {}", name, size, sizeof(T)));
-}
+using detail::compare_btf;
 
 std::vector<std::string> abi_mismatches_of(pmipx_tunnel* skel) {
   std::vector<std::string> out;
@@ -153,6 +87,8 @@ std::vector<std::string> abi_mismatches_of(pmipx_tunnel* skel) {
   compare_btf<pmipx_dp_tunnel_stats>(b, "pmipx_dp_tunnel_stats", out);
   compare_btf<pmipx_dp_rule_stats_key>(b, "pmipx_dp_rule_stats_key", out);
   compare_btf<pmipx_dp_rule_stats>(b, "pmipx_dp_rule_stats", out);
+  compare_btf<pmipx_dp_hoa_rewrite_key>(b, "pmipx_dp_hoa_rewrite_key", out);
+  compare_btf<pmipx_dp_hoa_rewrite>(b, "pmipx_dp_hoa_rewrite", out);
   return out;
 }
 }  // namespace
@@ -172,40 +108,11 @@ BpfForwarding::BpfForwarding(const Options& options) {
   try {
     if (auto bad = abi_mismatches_of(skel_); !bad.empty())
       fail(EPROTO, fmt::format("tunnel.bpf.o and this build disagree on the ABI: {}", fmt::join(bad, "; ")));
-    // libbpf 1.1 knows the section "tc" but not "tc/<name>" (1.3+): say what they are.
-    bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, skel_->obj) {
-      check(bpf_program__set_type(prog, BPF_PROG_TYPE_SCHED_CLS),
-            std::string("set type of program ") + bpf_program__name(prog));
-    }
-    if (!options.pin_dir.empty()) {
-      if (::mkdir(options.pin_dir.c_str(), 0700) != 0 && errno != EEXIST)
-        fail(errno, "create pin directory " + options.pin_dir);
-      struct statfs fs {};
-      if (::statfs(options.pin_dir.c_str(), &fs) != 0) fail(errno, "statfs " + options.pin_dir);
-      if (static_cast<unsigned>(fs.f_type) != kBpfFsMagic)
-        fail(EINVAL, "pin directory " + options.pin_dir + " is not on a bpffs (mount -t bpf bpf DIR)");
-      bpf_map* map = nullptr;
-      bpf_object__for_each_map(map, skel_->obj) {
-        std::string path = options.pin_dir + "/" + bpf_map__name(map);
-        if (::access(path.c_str(), F_OK) == 0) reused_ = true;
-        check(bpf_map__set_pin_path(map, path.c_str()), std::string("set pin path of map ") + bpf_map__name(map));
-      }
-    }
-
-    std::string log;
-    g_load_log = &log;
-    libbpf_print_fn_t old = libbpf_set_print(capture_print);
-    int ret = pmipx_tunnel__load(skel_);
-    libbpf_set_print(old);
-    g_load_log = nullptr;
-    if (ret < 0) {
-      fail(-ret, "load tunnel.bpf.o (programs encap/decap" +
-                     std::string(options.pin_dir.empty() ? "" : ", pinned maps in " + options.pin_dir) +
-                     "): " + tail(log, 3000));
-    }
+    reused_ = detail::prepare_object(skel_->obj, options.pin_dir);
+    detail::load_object([this] { return pmipx_tunnel__load(skel_); },
+                        "load tunnel.bpf.o (programs encap/decap" +
+                            std::string(options.pin_dir.empty() ? "" : ", pinned maps in " + options.pin_dir) + ")");
   } catch (...) {
-    g_load_log = nullptr;
     pmipx_tunnel__destroy(skel_);
     throw;
   }
@@ -217,35 +124,13 @@ int BpfForwarding::program_fd(Program p) const {
   return bpf_program__fd(p == Program::kEncap ? skel_->progs.encap : skel_->progs.decap);
 }
 
-int BpfForwarding::map_fd(const char* name) const {
-  bpf_map* m = bpf_object__find_map_by_name(skel_->obj, name);
-  if (m == nullptr) fail(ENOENT, std::string("no map ") + name + " in tunnel.bpf.o");
-  return bpf_map__fd(m);
-}
+int BpfForwarding::map_fd(const char* name) const { return detail::map_fd_of(skel_->obj, name, "tunnel.bpf.o"); }
 
 // ---- attach -----------------------------------------------------------------------------
 
 void BpfForwarding::attach(int ifindex, bool egress) {
-  const char* prog = egress ? "encap" : "decap";
-  const char* where = egress ? "egress" : "ingress";
-  bpf_tc_hook hook{};
-  hook.sz = sizeof hook;
-  hook.ifindex = ifindex;
-  hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-  int ret = 0;
-  {
-    QuietLibbpf quiet;
-    ret = bpf_tc_hook_create(&hook);
-  }
-  if (ret < 0 && ret != -EEXIST) check(ret, fmt::format("create clsact on ifindex {}", ifindex));
-
-  bpf_tc_opts opts{};
-  opts.sz = sizeof opts;
-  opts.prog_fd = program_fd(egress ? Program::kEncap : Program::kDecap);
-  opts.flags = BPF_TC_F_REPLACE;
-  opts.handle = kTcHandle;
-  opts.priority = kTcPriority;
-  check(bpf_tc_attach(&hook, &opts), fmt::format("attach {} to ifindex {} {}", prog, ifindex, where));
+  detail::tc_attach(ifindex, egress, program_fd(egress ? Program::kEncap : Program::kDecap), kTcSlot,
+                    egress ? "encap" : "decap");
   auto same = [&](const Attachment& a) { return a.ifindex == ifindex && a.egress == egress; };
   if (std::none_of(attachments_.begin(), attachments_.end(), same)) attachments_.push_back({ifindex, egress});
 }
@@ -257,22 +142,9 @@ void BpfForwarding::detach_all() {
   std::string errors;
   int first_err = 0;
   for (const auto& a : attachments_) {
-    bpf_tc_hook hook{};
-    hook.sz = sizeof hook;
-    hook.ifindex = a.ifindex;
-    hook.attach_point = a.egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-    bpf_tc_opts opts{};
-    opts.sz = sizeof opts;
-    opts.handle = kTcHandle;
-    opts.priority = kTcPriority;
-    int ret = 0;
-    {
-      QuietLibbpf quiet;
-      ret = bpf_tc_detach(&hook, &opts);
-    }
-    if (ret < 0 && ret != -ENOENT && ret != -ENODEV) {  // already gone: fine
-      if (first_err == 0) first_err = -ret;
-      errors += fmt::format(" ifindex {} {}: {};", a.ifindex, a.egress ? "egress" : "ingress", std::strerror(-ret));
+    if (int err = detail::tc_detach(a.ifindex, a.egress, kTcSlot); err != 0) {
+      if (first_err == 0) first_err = err;
+      errors += fmt::format(" ifindex {} {}: {};", a.ifindex, a.egress ? "egress" : "ingress", std::strerror(err));
     }
   }
   attachments_.clear();
@@ -378,7 +250,9 @@ void BpfForwarding::add_prefix(const PrefixRoute& r) {
   auto k = prefix_key(r.prefix);
   pmipx_dp_prefix v{};
   v.owner = r.owner;
-  v.flags = r.drop ? PMIPX_DP_PREFIX_DROP : 0;
+  v.flags = 0;
+  if (r.drop) v.flags |= PMIPX_DP_PREFIX_DROP;
+  if (r.primary_hoa) v.flags |= PMIPX_DP_PREFIX_PRIMARY_HOA;
   v.target = to_c(r.target);
   check(bpf_map_update_elem(map_fd("pmx_prefixes"), &k, &v, BPF_ANY),
         fmt::format("update map pmx_prefixes ({} owner {})", r.prefix.to_string(), r.owner));
@@ -389,6 +263,40 @@ void BpfForwarding::remove_prefix(const wire::Ipv6Prefix& prefix) {
   auto k = prefix_key(prefix);
   check(bpf_map_delete_elem(map_fd("pmx_prefixes"), &k), "delete from map pmx_prefixes (" + prefix.to_string() + ")");
   flush_flow_cache();
+}
+
+// ---- primary HoA (seed 003) -----------------------------------------------------------------
+
+void BpfForwarding::set_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id, const wire::Ipv6Prefix& rewrite_to) {
+  if (tunnel_id == 0 || tunnel_id >= PMIPX_DP_MAX_TUNNELS)
+    throw std::invalid_argument(fmt::format("hoa rewrite: tunnel id {} outside 1..{}", tunnel_id, PMIPX_DP_MAX_TUNNELS - 1));
+  // Stored masked, like a prefix key: the program splices exactly prefixlen bits.
+  auto k = prefix_key(rewrite_to);
+  pmipx_dp_hoa_rewrite v{};
+  std::memcpy(v.prefix, k.addr, 16);
+  v.prefixlen = k.prefixlen;
+  pmipx_dp_hoa_rewrite_key key{owner, tunnel_id};
+  check(bpf_map_update_elem(map_fd("pmx_hoa_rewrites"), &key, &v, BPF_ANY),
+        fmt::format("update map pmx_hoa_rewrites (owner {} tunnel {} -> {})", owner, tunnel_id, rewrite_to.to_string()));
+}
+
+void BpfForwarding::remove_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id) {
+  pmipx_dp_hoa_rewrite_key key{owner, tunnel_id};
+  check(bpf_map_delete_elem(map_fd("pmx_hoa_rewrites"), &key),
+        fmt::format("delete from map pmx_hoa_rewrites (owner {} tunnel {})", owner, tunnel_id));
+}
+
+void BpfForwarding::set_hoa_option_type(std::uint8_t type) {
+  // 0 and 1 are Pad1 and PadN (RFC 8200 §4.2); 0 in the map means the default 0x1E.
+  if (type == 1) throw std::invalid_argument("hoa option type 1 is PadN");
+  auto c = config();
+  c.hoa_option_type = type;
+  put_config(c);
+}
+
+std::uint8_t BpfForwarding::hoa_option_type() const {
+  auto t = config().hoa_option_type;
+  return t ? t : static_cast<std::uint8_t>(PMIPX_DP_HOA_OPTION_TYPE_DEFAULT);
 }
 
 // ---- flow rules --------------------------------------------------------------------------

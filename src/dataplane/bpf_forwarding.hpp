@@ -61,6 +61,10 @@ struct PrefixRoute {
   std::uint32_t owner = 0;  // MN index: whose flow rules apply
   Target target;            // when no rule matches
   bool drop = false;        // drop everything of this prefix
+  // LMA, seed 003: the MN's primary prefix. Its downlink is rewritten per tunnel (see
+  // set_hoa_rewrite), and an uplink primary HoA option may name only an address in it (the
+  // packet's source must be in a prefix of the same owner).
+  bool primary_hoa = false;
 };
 
 // One flow mobility cache entry. The selector is written CN -> MN (RFC 6088); MAG mode
@@ -130,6 +134,17 @@ class BpfForwarding {
   void remove_local_endpoint(const wire::Ipv6Address& a);
   void add_peer(const wire::Ipv6Address& a, std::uint32_t tunnel_id);
   void remove_peer(const wire::Ipv6Address& a);
+
+  // Seed 003 primary HoA, LMA mode. A packet of a primary_hoa prefix of `owner` that leaves
+  // through `tunnel_id` (after any group pick) is sent to its destination with the first
+  // rewrite_to.length bits replaced by rewrite_to (interface identifier kept), with a type 2
+  // routing header holding the original destination. Replaces the owner's rewrite for that
+  // tunnel. The MN's route MTU must leave room for the 24 octets as well as the tunnel's 40.
+  void set_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id, const wire::Ipv6Prefix& rewrite_to);
+  void remove_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id);
+  // Destination option type of the primary HoA option on uplink (0: the default 0x1E).
+  void set_hoa_option_type(std::uint8_t type);
+  std::uint8_t hoa_option_type() const;  // as the programs use it (0x1E when unset)
 
   TunnelCounters tunnel_counters(std::uint32_t tunnel_id) const;
   PacketCounters rule_counters(std::uint32_t owner, std::uint32_t rule_id) const;

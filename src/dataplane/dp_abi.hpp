@@ -19,7 +19,7 @@ extern "C" {
 namespace pmipx::dataplane {
 
 // Layouts the BPF object was compiled with: a change here is an ABI change (pinned maps!).
-static_assert(sizeof(pmipx_dp_config) == 8);
+static_assert(sizeof(pmipx_dp_config) == 12);
 static_assert(sizeof(pmipx_dp_packet) == 48);
 static_assert(offsetof(pmipx_dp_packet, flow_label) == 32 && offsetof(pmipx_dp_packet, flags) == 46);
 static_assert(sizeof(pmipx_dp_selector) == 96);
@@ -32,9 +32,15 @@ static_assert(sizeof(pmipx_dp_prefix) == 16);
 static_assert(sizeof(pmipx_dp_rule_set) == 4);
 static_assert(sizeof(pmipx_dp_rule_key) == 8);
 static_assert(sizeof(pmipx_dp_rule) == 96 + 16);
-static_assert(sizeof(pmipx_dp_flow_entry) == 24);
+static_assert(sizeof(pmipx_dp_flow_entry) == 28);
+static_assert(sizeof(pmipx_dp_hoa_rewrite_key) == 8);
+static_assert(sizeof(pmipx_dp_hoa_rewrite) == 20);
 static_assert(sizeof(pmipx_dp_peer) == 8);
 static_assert(sizeof(pmipx_dp_tunnel_stats) == 32);
 static_assert(sizeof(pmipx_dp_rule_stats) == 16);
+static_assert(sizeof(pmipx_mn_config) == 4);
+static_assert(sizeof(pmipx_mn_egress) == 32);
+static_assert(sizeof(pmipx_mn_policy) == 20);
+static_assert(sizeof(pmipx_mn_dest) == 4);
 
 }  // namespace pmipx::dataplane

@@ -70,6 +70,16 @@ struct {
   __type(value, struct pmipx_dp_flow_entry);
 } pmx_flow_cache SEC(".maps");
 
+/* LMA, seed 003: {owner, tunnel} -> prefix a primary-HoA packet's destination is rewritten to
+ * (with a type 2 routing header) when it leaves through that tunnel. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PMIPX_DP_MAX_HOA_REWRITES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct pmipx_dp_hoa_rewrite_key);
+  __type(value, struct pmipx_dp_hoa_rewrite);
+} pmx_hoa_rewrites SEC(".maps");
+
 /* Decap: our tunnel endpoint addresses (outer destination). */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);

@@ -30,6 +30,14 @@ static __always_inline int pmx_is_local_scope(const __u8 *dst) {
   return dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80);
 }
 
+/* Constant time over 16 octets, no memcmp call (BPF has no libc). */
+static __always_inline int pmx_addr_eq(const __u8 *a, const __u8 *b) {
+  __u8 diff = 0;
+#pragma unroll
+  for (int i = 0; i < 16; i++) diff |= (__u8)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 static __always_inline int pmx_has_ports(__u8 nh) {
   return nh == PMIPX_NH_TCP || nh == PMIPX_NH_UDP || nh == PMIPX_NH_SCTP ||
          nh == PMIPX_NH_UDPLITE || nh == PMIPX_NH_DCCP;

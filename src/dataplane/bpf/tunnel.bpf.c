@@ -4,15 +4,18 @@
  * are in the headers. DESIGN.md "Data flows":
  *   encap:  IPv6 -> local scope? pass -> flow cache -> (miss) prefix LPM -> owner's ordered
  *           flow rules -> target (tunnel or weighted group) -> IPv6-in-IPv6 -> redirect to the
- *           tunnel's link if it is not this one;
+ *           tunnel's link if it is not this one; LMA, seed 003: a primary-HoA prefix's packet
+ *           leaving through a tunnel with a rewrite gets a type 2 routing header first;
  *   decap:  IPv6, next header 41, outer dst a local endpoint, outer src a known peer ->
- *           strip the outer header, the kernel routes the inner packet. */
+ *           (LMA: a primary HoA option is checked against the sender's prefixes) -> strip the
+ *           outer header (and restore the source), the kernel routes the inner packet. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
 #include "consts.h"
 #include "encap.h"
+#include "hoa.h"
 #include "maps.h"
 #include "parse.h"
 #include "flow_hash.h"
@@ -38,6 +41,7 @@ static __always_inline void pmx_count_rule(__u32 owner, __u32 rule_id, __u32 byt
 static __always_inline void pmx_classify(const struct pmipx_dp_prefix *pfx, const struct pmipx_dp_packet *view,
                                          struct pmipx_dp_flow_entry *d) {
   d->owner = pfx->owner;
+  d->prefix_flags = pfx->flags;
   d->rule_id = PMIPX_DP_NO_RULE;
   d->target = pfx->target;
   if (pfx->flags & PMIPX_DP_PREFIX_DROP) {
@@ -70,6 +74,46 @@ static __always_inline void pmx_classify(const struct pmipx_dp_prefix *pfx, cons
       return;
     }
   }
+}
+
+/* Seed 003 §4.1: the MN's primary-prefix packet (LMA mode) leaves through `tunnel_id`; a
+ * rewrite for {owner, tunnel} sends it to the interface HoA behind that tunnel with an RH2
+ * holding the primary HoA. The RH2 goes right after the fixed header, so two kinds of packet
+ * are refused rather than rewritten:
+ *  - Hop-by-Hop first: RFC 8200 §4.1 keeps it immediately after the IPv6 header, so the RH2
+ *    would have to go behind a header of variable length;
+ *  - a routing header already present (or a chain we could not walk to its end): the
+ *    destination would then not be final, RFC 6275 §6.4 puts the RH2 after any other routing
+ *    header, and the final destination that the transport checksum covers would change.
+ * 0: go on (rewritten or not concerned); -1: drop (counted here).
+ *
+ * Verifier cost: a global function is checked once on its own, and it counts for itself, so
+ * encap gains one branch to an exit. Its inputs travel in skb->cb (tc's scratch area): scalar
+ * arguments of a global function are made precise back through all of encap, which defeats
+ * state pruning and doubled the instructions the verifier processed. */
+enum pmx_rewrite_cb { PMX_CB_OWNER, PMX_CB_TUNNEL, PMX_CB_MAG, PMX_CB_PREFIX_FLAGS };
+
+__attribute__((noinline)) int pmx_rewrite_primary_hoa(struct __sk_buff *skb) {
+  __u32 owner = skb->cb[PMX_CB_OWNER], tunnel_id = skb->cb[PMX_CB_TUNNEL];
+  if (skb->cb[PMX_CB_MAG] || !(skb->cb[PMX_CB_PREFIX_FLAGS] & PMIPX_DP_PREFIX_PRIMARY_HOA)) return 0;
+  struct pmipx_dp_hoa_rewrite_key rk = {.owner = owner, .tunnel_id = tunnel_id};
+  struct pmipx_dp_hoa_rewrite *rw = bpf_map_lookup_elem(&pmx_hoa_rewrites, &rk);
+  if (!rw) return 0; /* the primary interface's own tunnel: basic PMIPv6 */
+  struct pmx_ip6 ip;
+  if (bpf_skb_load_bytes(skb, PMIPX_ETH_HLEN, &ip, sizeof(ip)) < 0) goto failed;
+  __u32 plen = bpf_ntohs(ip.payload_len);
+  __u32 pos = PMIPX_ETH_HLEN + PMIPX_IPV6_HLEN;
+  if (ip.next_header == PMIPX_NH_HOPOPTS || plen > 0xffff - PMIPX_DP_RH2_LEN ||
+      pmx_chain_has_routing(skb, pos, pos + plen, ip.next_header)) {
+    pmx_count(PMIPX_DP_STAT_ENC_HOA_REFUSED);
+    return -1;
+  }
+  if (pmx_rh2_insert(skb, &ip, rw) < 0) goto failed;
+  pmx_count(PMIPX_DP_STAT_ENC_HOA_REWRITTEN);
+  return 0;
+failed:
+  pmx_count(PMIPX_DP_STAT_ENC_ADJUST_FAILED);
+  return -1;
 }
 
 SEC("tc/encap")
@@ -152,6 +196,12 @@ int encap(struct __sk_buff *skb) {
     return PMIPX_TC_ACT_SHOT;
   }
   __u32 ifindex = t->ifindex;
+  skb->cb[PMX_CB_OWNER] = d.owner;
+  skb->cb[PMX_CB_TUNNEL] = tunnel_id;
+  skb->cb[PMX_CB_MAG] = mag;
+  skb->cb[PMX_CB_PREFIX_FLAGS] = d.prefix_flags;
+  if (pmx_rewrite_primary_hoa(skb) < 0)
+    return PMIPX_TC_ACT_SHOT;
   if (pmx_encap(skb, &ip, t) < 0) {
     pmx_count(PMIPX_DP_STAT_ENC_ADJUST_FAILED);
     return PMIPX_TC_ACT_SHOT;
@@ -167,6 +217,67 @@ int encap(struct __sk_buff *skb) {
     return (int)bpf_redirect_neigh(ifindex, NULL, 0, 0);
   }
   return PMIPX_TC_ACT_OK;
+}
+
+/* An uplink primary HoA option (seed 003 §4.2) checked before anything changes. */
+struct pmx_hoa_claim {
+  __u32 found;
+  __u32 hdr_len; /* of the Destination Options header */
+  struct pmx_hoa_option opt;
+};
+
+/* The inner packet (fixed header `inner`, still behind the outer header) starts with a
+ * Destination Options header. 0: no primary HoA option in it, or one that may be honored
+ * (claim->found); -1: drop. Honored only when the inner source and the claimed HoA fall into
+ * prefixes of the same MN and the HoA's is that MN's primary prefix: an MN can never take
+ * another MN's address, nor an address outside its primary prefix. */
+static __always_inline int pmx_check_hoa_claim(struct __sk_buff *skb, const struct pmx_ip6 *inner, __u8 type,
+                                               struct pmx_hoa_claim *claim) {
+  __u32 hdr = PMIPX_ETH_HLEN + 2 * PMIPX_IPV6_HLEN;
+  __u32 end = hdr + bpf_ntohs(inner->payload_len); /* checked against the packet by the caller */
+  __u8 b[2];
+  if (hdr + 8 > end || bpf_skb_load_bytes(skb, hdr, b, 2) < 0) return -1;
+  __u32 hdr_len = ((__u32)b[1] + 1) * 8;
+  if (hdr + hdr_len > end) return -1;
+  int r = pmx_hoa_find(skb, hdr, hdr_len, type, &claim->opt);
+  if (r == PMX_HOA_MALFORMED) return -1;
+  if (r == PMX_HOA_ABSENT) return 0;
+
+  struct pmipx_dp_prefix_key k = {.prefixlen = 128};
+  __builtin_memcpy(k.addr, inner->src, 16);
+  struct pmipx_dp_prefix *from = bpf_map_lookup_elem(&pmx_prefixes, &k);
+  if (!from) return -1;
+  __u32 owner = from->owner;
+  __builtin_memcpy(k.addr, claim->opt.hoa, 16);
+  struct pmipx_dp_prefix *home = bpf_map_lookup_elem(&pmx_prefixes, &k);
+  if (!home || home->owner != owner || !(home->flags & PMIPX_DP_PREFIX_PRIMARY_HOA)) return -1;
+  claim->found = 1;
+  claim->hdr_len = hdr_len;
+  return 0;
+}
+
+/* After decapsulation (the inner header now at PMIPX_ETH_HLEN): source = the primary HoA.
+ * A header holding nothing but the option and padding goes; otherwise the option becomes a
+ * PadN of the same size (RFC 8200 §4.2) and the other options stay. The stores recompute
+ * skb->csum for CHECKSUM_COMPLETE packets; the transport checksum already covers the HoA. */
+static __always_inline int pmx_restore_source(struct __sk_buff *skb, const struct pmx_ip6 *inner,
+                                              const struct pmx_hoa_claim *claim) {
+  struct pmx_ip6 h = *inner;
+  __builtin_memcpy(h.src, claim->opt.hoa, 16);
+  __u32 rel = claim->opt.offset - PMIPX_DP_ENCAP_LEN; /* the option's offset after decap */
+  if (!claim->opt.only) {
+    __u8 padn[2 + PMIPX_DP_HOA_OPTION_LEN] = {};
+    padn[0] = 1; /* PadN: set one by one, or clang keeps the array in .rodata */
+    padn[1] = PMIPX_DP_HOA_OPTION_LEN;
+    if (bpf_skb_store_bytes(skb, rel, padn, sizeof(padn), BPF_F_RECOMPUTE_CSUM) < 0) return -1;
+    return (int)bpf_skb_store_bytes(skb, PMIPX_ETH_HLEN, &h, sizeof(h), BPF_F_RECOMPUTE_CSUM);
+  }
+  __u8 nh;
+  if (bpf_skb_load_bytes(skb, PMIPX_ETH_HLEN + PMIPX_IPV6_HLEN, &nh, 1) < 0) return -1;
+  h.next_header = nh;
+  h.payload_len = bpf_htons((__u16)(bpf_ntohs(inner->payload_len) - claim->hdr_len));
+  if (bpf_skb_store_bytes(skb, PMIPX_ETH_HLEN, &h, sizeof(h), BPF_F_RECOMPUTE_CSUM) < 0) return -1;
+  return (int)pmx_net_shrink(skb, claim->hdr_len);
 }
 
 SEC("tc/decap")
@@ -203,9 +314,24 @@ int decap(struct __sk_buff *skb) {
     pmx_count(PMIPX_DP_STAT_DEC_MALFORMED);
     return PMIPX_TC_ACT_SHOT;
   }
+  __u32 zero = 0;
+  struct pmipx_dp_config *cfg = bpf_map_lookup_elem(&pmx_config, &zero);
+  struct pmx_hoa_claim claim = {};
+  if (cfg && cfg->mode == PMIPX_DP_MODE_LMA && inner.next_header == PMIPX_NH_DSTOPTS &&
+      pmx_check_hoa_claim(skb, &inner, pmx_hoa_option_type(cfg->hoa_option_type), &claim) < 0) {
+    pmx_count(PMIPX_DP_STAT_DEC_HOA_REJECTED);
+    return PMIPX_TC_ACT_SHOT;
+  }
   if (pmx_decap(skb) < 0) {
     pmx_count(PMIPX_DP_STAT_DEC_ADJUST_FAILED);
     return PMIPX_TC_ACT_SHOT;
+  }
+  if (claim.found) {
+    if (pmx_restore_source(skb, &inner, &claim) < 0) {
+      pmx_count(PMIPX_DP_STAT_DEC_ADJUST_FAILED);
+      return PMIPX_TC_ACT_SHOT;
+    }
+    pmx_count(PMIPX_DP_STAT_DEC_HOA_RESTORED);
   }
   struct pmipx_dp_tunnel_stats *ts = bpf_map_lookup_elem(&pmx_tun_stats, &tunnel_id);
   if (ts) {

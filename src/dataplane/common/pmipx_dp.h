@@ -43,6 +43,10 @@
 #define PMIPX_DP_MAX_PEERS 65536
 #endif
 
+#ifndef PMIPX_DP_MAX_HOA_REWRITES
+#define PMIPX_DP_MAX_HOA_REWRITES 65536 /* {MN, tunnel} pairs with a primary-HoA rewrite */
+#endif
+
 #define PMIPX_DP_HOP_LIMIT_DEFAULT 64
 #define PMIPX_DP_ENCAP_LEN 40 /* outer IPv6 header */
 
@@ -52,10 +56,20 @@ enum pmipx_dp_mode {
   PMIPX_DP_MODE_MAG = 1, /* uplink: key = inner source, selectors evaluated swapped (§12) */
 };
 
+/* Seed 003 primary HoA option (DESIGN.md "Corrections to PROTOCOL.md §11"): no type was ever
+ * assigned; RFC 4727's experimental destination option 0x1E (skip if unrecognized, does not
+ * change en route) unless configured otherwise. */
+#define PMIPX_DP_HOA_OPTION_TYPE_DEFAULT 0x1e
+#define PMIPX_DP_HOA_OPTION_LEN 16 /* option data: the 128-bit primary HoA */
+#define PMIPX_DP_HOA_DSTOPTS_LEN 24 /* NH, HdrExtLen 2, PadN(4), type, 16, HoA */
+#define PMIPX_DP_RH2_LEN 24         /* type 2 routing header, RFC 6275 §6.4 */
+
 struct pmipx_dp_config {
   __u32 mode;       /* enum pmipx_dp_mode */
   __u32 generation; /* bumped after every prefix/rule/tunnel/group change: older flow cache
                        entries are misses */
+  __u8 hoa_option_type; /* primary HoA destination option type; 0: the default 0x1E */
+  __u8 pad[3];
 };
 
 /* ---- a packet as the classifier sees it: also the flow cache key ------------------------ */
@@ -149,6 +163,9 @@ struct pmipx_dp_prefix_key {
 
 enum pmipx_dp_prefix_flags {
   PMIPX_DP_PREFIX_DROP = 1 << 0, /* e.g. MinDelayBeforeBCEDelete: drop the MN's traffic */
+  /* LMA, seed 003: the MN's primary prefix. Downlink may be rewritten for the tunnel chosen
+   * (see pmipx_dp_hoa_rewrite); an uplink primary HoA option may only name an address in it. */
+  PMIPX_DP_PREFIX_PRIMARY_HOA = 1 << 1,
 };
 
 struct pmipx_dp_prefix {
@@ -188,6 +205,21 @@ struct pmipx_dp_flow_entry {
   __u32 rule_id; /* PMIPX_DP_NO_RULE: the prefix default */
   __u32 action;  /* enum pmipx_dp_action */
   struct pmipx_dp_target target;
+  __u32 prefix_flags; /* enum pmipx_dp_prefix_flags of the prefix that classified the flow */
+};
+
+/* hoa_rewrites: hash, key {owner, tunnel id}. LMA downlink, seed 003 §4.1: a packet of a
+ * PMIPX_DP_PREFIX_PRIMARY_HOA prefix leaving through this tunnel gets a type 2 routing header
+ * holding its destination, and the destination's first prefixlen bits replaced by `prefix`
+ * (the interface identifier is kept). No entry: the packet goes unchanged. */
+struct pmipx_dp_hoa_rewrite_key {
+  __u32 owner;
+  __u32 tunnel_id;
+};
+
+struct pmipx_dp_hoa_rewrite {
+  __u8 prefix[16];
+  __u32 prefixlen; /* 0..128 */
 };
 
 /* locals: hash, key 16-octet address -> struct pmipx_dp_endpoint (decap: outer destination) */
@@ -233,6 +265,9 @@ enum pmipx_dp_stat {
   PMIPX_DP_STAT_ENC_TRUNCATED,      /* passed untouched: IPv6 header incomplete */
   PMIPX_DP_STAT_ENC_MALFORMED,      /* dropped: payload length beyond the packet, too big */
   PMIPX_DP_STAT_ENC_ADJUST_FAILED,  /* dropped: bpf_skb_adjust_room/store failed */
+  PMIPX_DP_STAT_ENC_HOA_REWRITTEN,  /* primary HoA: type 2 routing header added, dst rewritten */
+  PMIPX_DP_STAT_ENC_HOA_REFUSED,    /* dropped: to be rewritten, but Hop-by-Hop first, a routing
+                                       header already, an unreadable header chain or too long */
   /* decap (tc ingress) */
   PMIPX_DP_STAT_DEC_PACKETS,        /* IPv6 packets seen */
   PMIPX_DP_STAT_DEC_DONE,           /* decapsulated */
@@ -242,7 +277,65 @@ enum pmipx_dp_stat {
   PMIPX_DP_STAT_DEC_TRUNCATED,      /* passed untouched: outer header incomplete */
   PMIPX_DP_STAT_DEC_MALFORMED,      /* dropped: lengths inconsistent, inner not IPv6 */
   PMIPX_DP_STAT_DEC_ADJUST_FAILED,  /* dropped */
+  PMIPX_DP_STAT_DEC_HOA_RESTORED,   /* LMA: primary HoA option honored, source restored */
+  PMIPX_DP_STAT_DEC_HOA_REJECTED,   /* dropped: primary HoA option malformed, or naming an
+                                       address that is not the sender's primary prefix */
   PMIPX_DP_STAT_MAX
+};
+
+/* ---- MN side (bpf/mn.bpf.c), seed 003 §4 ------------------------------------------------- */
+#ifndef PMIPX_MN_MAX_INTERFACES
+#define PMIPX_MN_MAX_INTERFACES 64
+#endif
+#ifndef PMIPX_MN_MAX_DESTINATIONS
+#define PMIPX_MN_MAX_DESTINATIONS 256 /* the MN's own HoAs an RH2 may arrive at */
+#endif
+
+/* mn_config: array map, one element */
+struct pmipx_mn_config {
+  __u8 hoa_option_type; /* 0: PMIPX_DP_HOA_OPTION_TYPE_DEFAULT */
+  __u8 pad[3];
+};
+
+/* mn_egress: hash, key __u32 ifindex (a non-primary interface). A packet leaving it with
+ * source primary_hoa gets source interface_hoa and the primary HoA option. */
+struct pmipx_mn_egress {
+  __u8 primary_hoa[16];
+  __u8 interface_hoa[16];
+};
+
+/* mn_policy: hash, key __u32 0. Replaced whole (RCU), so a packet never sees half an address.
+ * No element or flag clear: no RH2 is honored. */
+enum pmipx_mn_policy_flags {
+  PMIPX_MN_POLICY_PRIMARY = 1 << 0, /* primary_hoa is valid */
+};
+
+struct pmipx_mn_policy {
+  __u32 flags; /* enum pmipx_mn_policy_flags */
+  __u8 primary_hoa[16];
+};
+
+/* mn_dests: hash, key 16-octet address -> struct pmipx_mn_dest: the destinations an RH2 is
+ * honored at. */
+struct pmipx_mn_dest {
+  __u32 flags; /* reserved, 0 */
+};
+
+/* mn_stats: per-CPU array of __u64, indexed by enum pmipx_mn_stat */
+enum pmipx_mn_stat {
+  /* hoa_egress (tc egress of a non-primary interface) */
+  PMIPX_MN_STAT_EGR_PACKETS = 0,   /* IPv6 packets seen on a configured interface */
+  PMIPX_MN_STAT_EGR_INSERTED,      /* source replaced, primary HoA option inserted */
+  PMIPX_MN_STAT_EGR_HOP_BY_HOP,    /* dropped: Hop-by-Hop header first */
+  PMIPX_MN_STAT_EGR_MALFORMED,     /* dropped: payload length beyond the packet, or too big */
+  PMIPX_MN_STAT_EGR_ADJUST_FAILED, /* dropped: bpf_skb_adjust_room/store failed */
+  /* hoa_ingress */
+  PMIPX_MN_STAT_ING_PACKETS,       /* IPv6 packets seen */
+  PMIPX_MN_STAT_ING_RH2_HONORED,   /* destination restored from the RH2, RH2 removed */
+  PMIPX_MN_STAT_ING_RH2_MALFORMED, /* dropped: Hdr Ext Len not 2, Segments Left not 1, cut short */
+  PMIPX_MN_STAT_ING_RH2_REFUSED,   /* dropped: not the primary HoA, or not one of our destinations */
+  PMIPX_MN_STAT_ING_ADJUST_FAILED, /* dropped */
+  PMIPX_MN_STAT_MAX
 };
 
 #endif /* PMIPX_DP_H */
