@@ -2,15 +2,8 @@
 // frames, configured through BpfForwarding: exact output bytes, verdicts and counters
 // (STYLE.md 14: fixture tables {description, input, TC_ACT_*, output}). Also the loader:
 // ABI agreement, pinned maps reused across a "restart", tc attach/replace/detach.
-//
-// Needs root and BPF. The process moves into a private mount namespace (for a bpffs of its
-// own) and a private network namespace (attach tests use its loopback), so nothing on the host
-// is touched and no RUN_SERIAL is needed.
+// Needs root and BPF: see bpf_test_env.cpp.
 #include <gtest/gtest.h>
-
-#include <sched.h>
-#include <sys/mount.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf_test_env.hpp"
 #include "dataplane/bpf_forwarding.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
@@ -38,7 +32,7 @@ using wire::Ipv6Address;
 using wire::Ipv6Prefix;
 using wire::Ipv6TrafficSelector;
 
-constexpr int kTcActOk = 0, kTcActShot = 2, kTcActRedirect = 7;
+using namespace test;  // NOLINT: run(), kTcAct*, encapsulated()
 constexpr std::uint8_t kTcp = 6, kUdp = 17, kIcmp6 = 58, kDstOpts = 60;
 
 Ipv6Address v6(const char* s) { return *Ipv6Address::parse(s); }
@@ -92,22 +86,6 @@ Bytes frame(const Flow& f) {
   return out;
 }
 
-// What encapsulation must produce: the same Ethernet header, an outer header copying the
-// inner's first word (version, traffic class, flow label), payload length = inner packet,
-// next header 41, hop limit 64, tunnel addresses; then the inner packet untouched.
-Bytes encapsulated(const Bytes& inner_frame, const Ipv6Address& local, const Ipv6Address& remote) {
-  Bytes out(inner_frame.begin(), inner_frame.begin() + 14);
-  out.insert(out.end(), inner_frame.begin() + 14, inner_frame.begin() + 18);
-  wire::ByteWriter w(out);
-  w.be16(static_cast<std::uint16_t>(inner_frame.size() - 14));
-  w.u8(41);
-  w.u8(64);
-  out.insert(out.end(), local.octets.begin(), local.octets.end());
-  out.insert(out.end(), remote.octets.begin(), remote.octets.end());
-  out.insert(out.end(), inner_frame.begin() + 14, inner_frame.end());
-  return out;
-}
-
 // The C view of a flow (CN -> MN orientation), for computing the expected flow hash.
 pmipx_dp_packet c_packet(const Flow& f) {
   pmipx_dp_packet p{};
@@ -121,82 +99,6 @@ pmipx_dp_packet c_packet(const Flow& f) {
   p.flags = PMIPX_DP_PKT_PORTS;
   return p;
 }
-
-// ---- running a program --------------------------------------------------------------------
-
-struct RunResult {
-  int err = 0;  // errno of the syscall (0: it ran)
-  int verdict = -1;
-  Bytes out;
-};
-
-RunResult run(int prog_fd, const Bytes& in) {
-  RunResult r;
-  r.out.resize(in.size() + 256);
-  bpf_test_run_opts o{};
-  o.sz = sizeof o;
-  o.data_in = in.data();
-  o.data_size_in = static_cast<__u32>(in.size());
-  o.data_out = r.out.data();
-  o.data_size_out = static_cast<__u32>(r.out.size());
-  o.repeat = 1;
-  int ret = bpf_prog_test_run_opts(prog_fd, &o);
-  if (ret < 0) {
-    r.err = -ret;
-    r.out.clear();
-    return r;
-  }
-  r.verdict = static_cast<int>(o.retval);
-  r.out.resize(o.data_size_out);
-  return r;
-}
-
-std::string hexdump(const Bytes& b) {
-  std::string s;
-  for (std::size_t i = 0; i < b.size(); ++i) s += fmt::format("{}{:02x}", i % 16 == 0 ? "\n  " : " ", b[i]);
-  return s;
-}
-
-// ---- environment: root, private mount + network namespaces, a bpffs ------------------------
-
-std::string g_skip_reason;
-std::string g_bpffs;
-
-class BpfEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      g_skip_reason = "needs root (BPF programs, bpffs, tc)";
-      return;
-    }
-    if (::unshare(CLONE_NEWNS | CLONE_NEWNET) != 0) {
-      g_skip_reason = fmt::format("unshare(mount+net namespaces) failed: {}", std::strerror(errno));
-      return;
-    }
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-      g_skip_reason = fmt::format("making mounts private failed: {}", std::strerror(errno));
-      return;
-    }
-    char tmpl[] = "/tmp/pmipx-bpffs-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr || ::mount("bpf", tmpl, "bpf", 0, nullptr) != 0) {
-      g_skip_reason = fmt::format("cannot mount a bpffs: {}", std::strerror(errno));
-      return;
-    }
-    g_bpffs = tmpl;
-  }
-  void TearDown() override {
-    if (!g_bpffs.empty()) {
-      ::umount2(g_bpffs.c_str(), MNT_DETACH);
-      ::rmdir(g_bpffs.c_str());
-    }
-  }
-};
-const auto* const g_env = ::testing::AddGlobalTestEnvironment(new BpfEnvironment);
-
-#define SKIP_WITHOUT_BPF()                                      \
-  do {                                                          \
-    if (!g_skip_reason.empty()) GTEST_SKIP() << g_skip_reason;  \
-  } while (0)
 
 // ---- fixtures -------------------------------------------------------------------------------
 
@@ -657,7 +559,7 @@ TEST_F(DataPlane, RandomPacketsAreDroppedUntouchedOrEncapsulatedWhole) {
 
 TEST(BpfLoader, PinnedMapsCarryForwardingStateAcrossARestart) {
   SKIP_WITHOUT_BPF();
-  std::string dir = g_bpffs + "/restart";
+  std::string dir = bpffs() + "/restart";
   Bytes in = frame(Flow{});
   {
     BpfForwarding first({dir});
