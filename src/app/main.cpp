@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
   ctl_cmd->add_option("command", ctl.args, "bindings, flows, flow move MN FID BID, stats, ... (see --help)")
       ->required();
   ctl_cmd->footer(
-      "commands: bindings | flows | tunnels | stats | mags | pool | links | wan | interfaces | dataplane | metrics | health |\n"
+      "commands: bindings | flows | tunnels | stats | mags | pool | links | wan | interfaces | rules | dataplane | metrics |\n"
+      "          health |\n"
       "          flow move MN FID BID | flow set MN FID PRIORITY BIDS|drop SELECTOR | flow remove MN FID |\n"
       "          attach LINK [MN] [--hi N] | detach LINK |\n"
       "          ifp IFACE IFP [primary] | reload");

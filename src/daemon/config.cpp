@@ -16,6 +16,7 @@
 #include "core/lma/prefix_pool.hpp"
 #include "core/mn/uplink_rule.hpp"
 #include "daemon/config_reader.hpp"
+#include "daemon/mn_uplink_rules.hpp"
 #include "wire/names.hpp"
 
 namespace pmipx::daemon {
@@ -180,9 +181,15 @@ LogConfig read_log(const Map& top) {
 DataplaneConfig read_dataplane(const Map& top) {
   DataplaneConfig d;
   if (auto v = top.find("dataplane")) {
-    auto m = v->map({"mode", "pin_dir"});
+    auto m = v->map({"mode", "pin_dir", "hoa_option_type"});
     if (auto mode = m.find("mode")) d.enabled = mode->one_of({"bpf", "none"}) == "bpf";
     d.pin_dir = m.text("pin_dir", d.pin_dir);
+    if (auto t = m.find("hoa_option_type")) {
+      // 0 and 1 are Pad1 and PadN; an option that may change en route (0x20) would be
+      // excluded from authentication data (RFC 8200 §4.2), which this one must not be.
+      d.hoa_option_type = t->number<std::uint8_t>(2, 255);
+      if (d.hoa_option_type & 0x20) t->fail("the third-highest bit (may change en route) must be 0");
+    }
   }
   return d;
 }
@@ -666,7 +673,7 @@ MagDaemonConfig read_mag(const Value& root) {
 
 MnDaemonConfig read_mn(const Value& root) {
   auto top = root.map({"id", "addressing", "primary_hoa", "route_metric_base", "interfaces",
-                       "rules", "rs_interval_ms", "api", "log"});
+                       "rules", "rs_interval_ms", "dataplane", "api", "log"});
   MnDaemonConfig c;
   c.id = read_mn_id(top.need("id"));
   if (auto v = top.find("addressing")) {
@@ -718,7 +725,8 @@ MnDaemonConfig read_mn(const Value& root) {
       auto idv = rm.need("id");
       r.id = idv.number<std::uint32_t>(1);
       ids.add(r.id, idv, "rule id", std::to_string(r.id));
-      r.priority = rm.need("priority").number<std::uint16_t>();
+      // Kernel rules sit between the local table and the per-address source rules.
+      r.priority = rm.need("priority").number<std::uint16_t>(0, static_cast<std::uint16_t>(kMnMaxUplinkPriority));
       r.selector = read_selector(rm.need("selector"));
       auto iface = rm.find("interface");
       auto lab = rm.find("labels");
@@ -741,6 +749,10 @@ MnDaemonConfig read_mn(const Value& root) {
     }
   }
   c.rs_interval_ms = top.number<std::uint32_t>("rs_interval_ms", c.rs_interval_ms, 100, 3'600'000);
+  c.dataplane = read_dataplane(top);
+  if (c.dataplane.enabled && !c.agent.primary_hoa) {
+    top.need("dataplane").fail("the MN's data plane is the seed 003 primary-HoA scheme: needs primary_hoa: true");
+  }
   c.api = read_api(top, kMnApiPort);
   c.log = read_log(top);
   return c;

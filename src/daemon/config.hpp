@@ -46,6 +46,9 @@ struct LogConfig {
 struct DataplaneConfig {
   bool enabled = false;  // mode: bpf | none
   std::string pin_dir;   // a bpffs directory; pinned maps keep forwarding across restarts
+  // Seed 003: destination option type of the primary HoA option (DESIGN.md: RFC 4727's
+  // experimental 0x1E unless configured); the LMA and its MNs must agree.
+  std::uint8_t hoa_option_type = 0x1E;
 };
 
 struct LmaDaemonConfig {
@@ -122,6 +125,7 @@ struct MnDaemonConfig {
   std::vector<MnInterfaceConfig> interfaces;
   std::vector<MnRuleConfig> rules;
   std::uint32_t rs_interval_ms = 4000;  // RFC 4861 RTR_SOLICITATION_INTERVAL
+  DataplaneConfig dataplane;  // seed 003: the primary-HoA tc programs (with primary_hoa)
   ApiConfig api;
   LogConfig log;
 };

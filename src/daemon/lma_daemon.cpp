@@ -44,7 +44,8 @@ LmaDaemon::LmaDaemon(LmaDaemonConfig config, std::string config_path)
   metrics_.describe("dataplane_ops_total", "forwarding changes requested, by kind");
   metrics_.describe("dataplane_errors_total", "forwarding changes the kernel refused, by kind");
   if (config_.dataplane.enabled) {
-    forwarding_ = std::make_unique<LmaForwarding>(config_.engine.address, config_.dataplane.pin_dir, netlink_, log_);
+    forwarding_ = std::make_unique<LmaForwarding>(config_.engine.address, config_.dataplane.pin_dir,
+                                                  config_.dataplane.hoa_option_type, netlink_, log_);
   }
   register_api();
 }

@@ -9,6 +9,7 @@ namespace pmipx::daemon {
 namespace {
 
 constexpr unsigned kEncapOverhead = 40;  // the outer IPv6 header
+constexpr unsigned kRoutingHeader2 = 24;  // seed 003 downlink rewrite (RFC 6275 §6.4)
 // Flow rule ids: FIDs are 16 bits; multipath label rules take the ids above them.
 constexpr std::uint32_t kLabelRuleBase = 0x10000;
 
@@ -23,10 +24,11 @@ std::optional<std::string> guarded(F&& f) {
 
 }  // namespace
 
-LmaForwarding::LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, io::Netlink& netlink,
-                             std::shared_ptr<spdlog::logger> log)
+LmaForwarding::LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, std::uint8_t hoa_option_type,
+                             io::Netlink& netlink, std::shared_ptr<spdlog::logger> log)
     : lmaa_(lmaa), netlink_(netlink), log_(std::move(log)), bpf_(dataplane::BpfForwarding::Options{pin_dir}) {
   bpf_.set_mode(dataplane::Mode::kLma);
+  bpf_.set_hoa_option_type(hoa_option_type);
   bpf_.add_local_endpoint(lmaa_);
   log_->info("data plane: tc eBPF loaded{}, maps pinned under {}", bpf_.reused_pinned_maps() ? " (pinned maps reused)" : "",
              pin_dir.empty() ? "(nowhere)" : pin_dir);
@@ -83,13 +85,25 @@ std::optional<std::string> LmaForwarding::program_prefix(const wire::Ipv6Prefix&
   if (t == tunnels_.end()) return "no tunnel to " + chosen.proxy_coa.to_string();
   dataplane::Target target = dataplane::Target::tunnel(t->second.id);
   unsigned mtu = t->second.mtu;
+  bool primary = false;
+  auto ph = primary_.find(mn);
+  if (ph != primary_.end() && ph->second.prefix == prefix) {
+    primary = true;
+    if (!drop && !ph->second.tunnels.empty()) {
+      target = ph->second.group ? dataplane::Target::group(ph->second.group)
+                                : dataplane::Target::tunnel(ph->second.tunnels.front());
+      mtu = std::min(mtu, ph->second.mtu);
+    }
+  }
   auto mp = multipath_.find(mn);
-  if (!drop && mp != multipath_.end() &&
+  if (!drop && !primary && mp != multipath_.end() &&
       std::find(mp->second.prefixes.begin(), mp->second.prefixes.end(), prefix) != mp->second.prefixes.end()) {
     target = dataplane::Target::group(mp->second.group);
     mtu = std::min(mtu, mp->second.mtu);
   }
-  bpf_.add_prefix(dataplane::PrefixRoute{prefix, owner_of(mn), target, drop});
+  dataplane::PrefixRoute route{prefix, owner_of(mn), target, drop};
+  route.primary_hoa = primary;
+  bpf_.add_prefix(route);
   mtu = mtu > kEncapOverhead ? mtu - kEncapOverhead : 0;
   return netlink_.route_replace(io::Route{prefix, t->second.oif, t->first, 1024, 254, mtu});
 }
@@ -187,6 +201,66 @@ std::optional<std::string> LmaForwarding::set_multipath(const core::lma_op::Mult
   }
   log_->info("data plane: {} multipath over {} path(s), {} label rule(s), group {}", o.mn.to_string(), o.paths.size(),
              mp.rules.size(), mp.group);
+  return err;
+}
+
+// Seed 003 §4: downlink to the primary HoA follows the highest IFP. A target on another
+// interface gets the destination rewritten into its own prefix plus a type 2 routing header
+// (24 more octets: its kernel route's MTU leaves room for them).
+std::optional<std::string> LmaForwarding::set_primary_hoa(const core::lma_op::PrimaryHoaSet& o) {
+  const std::uint32_t owner = owner_of(o.mn);
+  auto old = primary_.find(o.mn);
+  PrimaryHoa next;
+  next.prefix = o.primary_prefix;
+  next.mtu = ~0u;
+  for (const auto& t : o.targets) {
+    auto tun = tunnels_.find(t.proxy_coa);
+    if (tun == tunnels_.end()) return "primary HoA: no tunnel to " + t.proxy_coa.to_string();
+    next.tunnels.push_back(tun->second.id);
+    unsigned mtu = tun->second.mtu;
+    if (t.rewrite) {
+      next.rewrites[tun->second.id] = t.prefix;
+      mtu = mtu > kRoutingHeader2 ? mtu - kRoutingHeader2 : 0;
+    }
+    next.mtu = std::min(next.mtu, mtu);
+  }
+  for (const auto& [tunnel, to] : next.rewrites) bpf_.set_hoa_rewrite(owner, tunnel, to);
+  if (next.tunnels.size() > 1) {
+    next.group = old != primary_.end() && old->second.group ? old->second.group : new_group_id();
+    dataplane::TunnelGroup g{next.group, dataplane::Distribution::kPerFlow, {}};
+    for (auto id : next.tunnels) g.members.push_back({id, 1});
+    bpf_.set_group(g);
+  }
+  std::optional<wire::Ipv6Prefix> previous_prefix;
+  if (old != primary_.end()) {
+    for (const auto& [tunnel, to] : old->second.rewrites) {
+      if (!next.rewrites.count(tunnel)) bpf_.remove_hoa_rewrite(owner, tunnel);
+    }
+    if (old->second.group && !next.group) bpf_.remove_group(old->second.group);
+    if (old->second.prefix != next.prefix) previous_prefix = old->second.prefix;
+  }
+  primary_[o.mn] = std::move(next);
+  std::optional<std::string> err;
+  for (const auto& p : {std::optional<wire::Ipv6Prefix>(o.primary_prefix), previous_prefix}) {
+    if (!p || !prefixes_.count(*p)) continue;
+    auto r = program_prefix(*p, o.mn);
+    if (r && !err) err = r;
+  }
+  log_->info("data plane: {} primary HoA prefix {} over {} tunnel(s), {} rewriting", o.mn.to_string(),
+             o.primary_prefix.to_string(), o.targets.size(), primary_[o.mn].rewrites.size());
+  return err;
+}
+
+std::optional<std::string> LmaForwarding::remove_primary_hoa(const core::MnId& mn) {
+  auto it = primary_.find(mn);
+  if (it == primary_.end()) return std::nullopt;
+  PrimaryHoa ph = std::move(it->second);
+  primary_.erase(it);
+  const std::uint32_t owner = owner_of(mn);
+  std::optional<std::string> err;
+  if (prefixes_.count(ph.prefix)) err = program_prefix(ph.prefix, mn);
+  for (const auto& [tunnel, to] : ph.rewrites) bpf_.remove_hoa_rewrite(owner, tunnel);
+  if (ph.group) bpf_.remove_group(ph.group);
   return err;
 }
 
@@ -290,9 +364,8 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
             [&](const core::lma_op::EntryBlock& o) { return block_entry(o.entry, cache); },
             [&](const core::lma_op::MultipathSet& o) { return set_multipath(o); },
             [&](const core::lma_op::MultipathRemove& o) { return remove_multipath(o.mn); },
-            // Primary-HoA rewrites reach the data plane with the rest of issue 5; the
-            // engine's plan is logged.
-            [&](const auto&) -> std::optional<std::string> { return std::nullopt; },
+            [&](const core::lma_op::PrimaryHoaSet& o) { return set_primary_hoa(o); },
+            [&](const core::lma_op::PrimaryHoaRemove& o) { return remove_primary_hoa(o.mn); },
         },
         op);
   });
@@ -324,7 +397,18 @@ nlohmann::ordered_json LmaForwarding::state() const {
     for (const auto& [id, gid] : mp.rules) rules.push_back(id - kLabelRuleBase);
     multipath.push_back({{"mn", mn.to_string()}, {"group", mp.group}, {"prefixes", prefixes}, {"label_rules", rules}});
   }
-  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", dataplane_stats_json(bpf_)}};
+  nlohmann::ordered_json primary = nlohmann::ordered_json::array();
+  for (const auto& [mn, ph] : primary_) {
+    nlohmann::ordered_json rewrites = nlohmann::ordered_json::array();
+    for (const auto& [tunnel, to] : ph.rewrites) rewrites.push_back({{"tunnel", tunnel}, {"prefix", to.to_string()}});
+    primary.push_back({{"mn", mn.to_string()}, {"prefix", ph.prefix.to_string()}, {"tunnels", ph.tunnels},
+                       {"rewrites", rewrites}});
+  }
+  return {{"executed", true},
+          {"tunnels", tunnels},
+          {"multipath", multipath},
+          {"primary_hoa", primary},
+          {"stats", dataplane_stats_json(bpf_)}};
 }
 
 }  // namespace pmipx::daemon

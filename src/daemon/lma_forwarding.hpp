@@ -24,8 +24,8 @@ namespace pmipx::daemon {
 class LmaForwarding {
  public:
   // Loads the programs (reusing maps pinned under `pin_dir`) and sets LMA mode.
-  LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, io::Netlink& netlink,
-                std::shared_ptr<spdlog::logger> log);
+  LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, std::uint8_t hoa_option_type,
+                io::Netlink& netlink, std::shared_ptr<spdlog::logger> log);
   // Returns an error text when the kernel refused part of it (logged and counted by the caller).
   std::optional<std::string> apply(const core::LmaDataplaneOp& op, const core::BindingCache& cache);
   nlohmann::ordered_json state() const;
@@ -55,11 +55,22 @@ class LmaForwarding {
     std::map<std::uint32_t, std::uint32_t> rules;  // rule id -> its group (0: a single tunnel)
     unsigned mtu = 0;  // smallest path MTU
   };
+  // Seed 003: the MN's primary prefix goes to the highest-IFP entries' tunnels; those whose
+  // interface is not the primary one rewrite the destination and add a type 2 routing header.
+  struct PrimaryHoa {
+    wire::Ipv6Prefix prefix;
+    std::vector<std::uint32_t> tunnels;                // targets, in the plan's order
+    std::map<std::uint32_t, wire::Ipv6Prefix> rewrites;  // tunnel -> prefix written into the destination
+    std::uint32_t group = 0;                           // several targets: shared per flow
+    unsigned mtu = 0;
+  };
   std::optional<std::string> add_tunnel(const wire::Ipv6Address& coa);
   std::optional<std::string> remove_tunnel(const wire::Ipv6Address& coa);
   std::optional<std::string> program_prefix(const wire::Ipv6Prefix& prefix, const core::MnId& mn);
   std::optional<std::string> set_multipath(const core::lma_op::MultipathSet& o);
   std::optional<std::string> remove_multipath(const core::MnId& mn);
+  std::optional<std::string> set_primary_hoa(const core::lma_op::PrimaryHoaSet& o);
+  std::optional<std::string> remove_primary_hoa(const core::MnId& mn);
   std::optional<std::string> block_entry(core::EntryId entry, const core::BindingCache& cache);
   std::uint32_t owner_of(const core::MnId& mn);
   std::uint32_t new_group_id();
@@ -78,6 +89,7 @@ class LmaForwarding {
   std::uint32_t next_group_ = 1;
   std::map<wire::Ipv6Prefix, PrefixUse> prefixes_;
   std::map<core::MnId, Multipath> multipath_;
+  std::map<core::MnId, PrimaryHoa> primary_;
   std::set<unsigned> attached_;
 };
 

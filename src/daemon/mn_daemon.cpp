@@ -46,6 +46,12 @@ void disable_kernel_ra(const std::string& name, spdlog::logger& log) {
 
 constexpr std::uint32_t kSourceTableBase = kMnTableBase;  // + ifindex: one routing table per interface
 constexpr std::uint32_t kSourceRulePriority = kMnSourceRulePriority;
+// Seed 003: packets from the primary HoA use their own table (the best interface's router,
+// MTU - 24 when the egress program adds the destination option), chosen by a source rule
+// after the uplink rules and before the per-address ones.
+constexpr std::uint32_t kHoaTable = 3000;
+constexpr std::uint32_t kHoaRulePriority = kMnSourceRulePriority - 1;
+constexpr unsigned kHoaOptionOverhead = 24;  // Destination Options header with the option
 
 const char* op_name(const core::MnDataplaneOp& op) {
   static constexpr const char* kNames[] = {"address_add",   "address_remove",     "default_route",
@@ -81,6 +87,27 @@ MnDaemon::MnDaemon(MnDaemonConfig config, std::string config_path)
     disable_kernel_ra(c.interface, *log_);
     ifaces_.emplace(i.ifindex, std::move(i));
   }
+  if (config_.agent.primary_hoa && !ifaces_.empty()) {
+    // The LMA builds the rewritten destination from the target interface's prefix and the
+    // primary HoA's interface identifier (seed 003 §5: "as the MN does"): one IID for all.
+    const Interface* source = &ifaces_.begin()->second;
+    for (const auto& [idx, i] : ifaces_) {
+      if (i.config.primary) source = &i;
+    }
+    core::MacAddress mac{};
+    std::copy(source->mac.begin(), source->mac.end(), mac.begin());
+    shared_iid_ = core::InterfaceIdentifier::from_mac(mac);
+  }
+  if (config_.dataplane.enabled) {
+    hoa_ = std::make_unique<dataplane::MnHoaPlane>(dataplane::MnHoaPlane::Options{config_.dataplane.pin_dir});
+    hoa_->set_option_type(config_.dataplane.hoa_option_type);
+    for (const auto& [idx, i] : ifaces_) {
+      hoa_->attach_ingress(static_cast<int>(idx));  // type 2 routing headers on downlink
+      hoa_->attach_egress(static_cast<int>(idx));   // the primary HoA option on uplink
+    }
+    log_->info("data plane: primary-HoA tc programs on {} interfaces{}", ifaces_.size(),
+               hoa_->reused_pinned_maps() ? " (pinned maps reused)" : "");
+  }
   register_api();
 }
 
@@ -108,6 +135,10 @@ int MnDaemon::run() {
   api_.stop();
   // Rules lead into tables nobody maintains once the agent is gone: take them out.
   clear_uplink_rules(false);
+  primary_hoa_.reset();
+  sync_primary_hoa_route();
+  while (!hoa_egress_.empty()) remove_primary_hoa_egress(hoa_egress_.begin()->first);
+  if (hoa_) hoa_->detach_all();
   return 0;
 }
 
@@ -150,6 +181,7 @@ void MnDaemon::bring_up(Interface& i) {
   info.att = i.config.att;
   info.label = i.config.label;
   info.link_layer = i.mac;
+  info.iid = shared_iid_;
   info.ifp = i.config.ifp;
   if (auto err = agent_.interface_up(clock_now(), info)) {
     log_->warn("interface {} up refused: {}", i.config.interface, *err);
@@ -158,11 +190,9 @@ void MnDaemon::bring_up(Interface& i) {
   i.up_in_agent = true;
   i.router_heard = false;
   i.solicitations = 0;
-  if (i.config.primary) {
-    if (auto err = agent_.set_priority(clock_now(), i.ifindex, i.config.ifp, true)) {
-      log_->warn("interface {}: P refused: {}", i.config.interface, *err);
-    }
-  }
+  // P needs the interface's home address (per-interface addressing): until the first RA it
+  // waits, and drain() gives it then, before another interface's address becomes primary.
+  i.primary_pending = i.config.primary;
   solicit(i);
 }
 
@@ -170,6 +200,19 @@ void MnDaemon::bring_down(Interface& i) {
   if (!i.up_in_agent) return;
   i.up_in_agent = false;
   if (auto err = agent_.interface_down(clock_now(), i.ifindex)) log_->warn("interface {} down: {}", i.config.interface, *err);
+}
+
+void MnDaemon::give_pending_primary() {
+  auto addresses = agent_.addresses();
+  for (auto& [idx, i] : ifaces_) {
+    if (!i.primary_pending || !i.up_in_agent) continue;
+    bool has_address = std::any_of(addresses.begin(), addresses.end(), [&](const auto& a) { return a.iface == idx; });
+    if (!has_address && config_.agent.addressing == core::Addressing::kPerInterface) continue;
+    i.primary_pending = false;
+    if (auto err = agent_.set_priority(clock_now(), idx, i.config.ifp, true)) {
+      log_->warn("interface {}: P refused: {}", i.config.interface, *err);
+    }
+  }
 }
 
 void MnDaemon::solicit(Interface& i) {
@@ -288,6 +331,9 @@ void MnDaemon::drain() {
     }
   }
   while (auto op = agent_.poll_dataplane()) apply(*op);
+  give_pending_primary();
+  while (auto op = agent_.poll_dataplane()) apply(*op);
+  sync_primary_hoa_route();
   while (auto e = agent_.poll_event()) {
     log_->info("event {} iface={} rule={} {}", core::to_string(e->kind), e->iface, e->rule, e->detail);
     // No router left on the interface: solicit again (a restarted MAG knows the MN only
@@ -324,12 +370,14 @@ void MnDaemon::apply(const core::MnDataplaneOp& op) {
                    log_->info("address {} on ifindex {} removed", o.address.to_string(), o.iface);
                  },
                  [&](const core::mn_op::DefaultRoute& o) {
+                   routers_[o.iface] = o.router;
                    fail(netlink_.route_replace(io::Route{wire::Ipv6Prefix{}, o.iface, o.router, o.metric, 254}));
                    fail(netlink_.route_replace(
                        io::Route{wire::Ipv6Prefix{}, o.iface, o.router, 1024, kSourceTableBase + o.iface}));
                    log_->info("default route via {} ifindex {} metric {}", o.router.to_string(), o.iface, o.metric);
                  },
                  [&](const core::mn_op::DefaultRouteRemove& o) {
+                   routers_.erase(o.iface);
                    // Any metric: find the route by device.
                    fail(netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, o.iface, std::nullopt, 0, 254}));
                    fail(netlink_.route_delete(
@@ -343,11 +391,99 @@ void MnDaemon::apply(const core::MnDataplaneOp& op) {
                  // metric), and rules standing in for it (fallback) arrive as UplinkRuleSet
                  // naming its interface. Packets no rule matches follow the main table.
                  [&](const core::mn_op::DefaultUplink& o) {
+                   uplink_ = o.iface;
                    log_->info("default uplink {}", o.iface ? iface_name(*o.iface) : std::string("none"));
                  },
-                 [&](const auto&) { log_->info("dataplane {} (applied by the data plane, issue 5)", op_name(op)); },
+                 [&](const core::mn_op::PrimaryHoaEgressSet& o) { set_primary_hoa_egress(o); },
+                 [&](const core::mn_op::PrimaryHoaEgressRemove& o) { remove_primary_hoa_egress(o.iface); },
+                 [&](const core::mn_op::RoutingHeaderPolicy& o) {
+                   primary_hoa_ = o.primary_hoa;
+                   if (!hoa_) {
+                     log_->warn("routing header policy: no data plane (dataplane.mode none), RH2 packets are dropped");
+                     return;
+                   }
+                   try {
+                     hoa_->set_rh2_policy(o.primary_hoa, o.destinations);
+                     log_->info("type 2 routing headers honored for {} to {} addresses",
+                                o.primary_hoa ? o.primary_hoa->to_string() : std::string("nothing"),
+                                o.destinations.size());
+                   } catch (const std::exception& e) {
+                     fail(std::string(e.what()));
+                   }
+                 },
              },
              op);
+}
+
+// Seed 003 §4.2: on egress of a non-primary interface the program turns a packet from the
+// primary HoA into one from that interface's HoA carrying the primary HoA option.
+void MnDaemon::set_primary_hoa_egress(const core::mn_op::PrimaryHoaEgressSet& o) {
+  if (!hoa_) {
+    log_->warn("primary HoA egress on {}: no data plane (dataplane.mode none)", iface_name(o.iface));
+    return;
+  }
+  try {
+    hoa_->set_egress(static_cast<int>(o.iface), o.primary_hoa, o.interface_hoa);
+    hoa_egress_[o.iface] = o.primary_hoa;
+    log_->info("primary HoA {} leaves {} as {} with the primary HoA option", o.primary_hoa.to_string(),
+               iface_name(o.iface), o.interface_hoa.to_string());
+  } catch (const std::exception& e) {
+    log_->error("dataplane primary_hoa_egress_set: {}", e.what());
+    metrics_.add("dataplane_errors_total", {{"op", "primary_hoa_egress_set"}});
+  }
+}
+
+void MnDaemon::remove_primary_hoa_egress(unsigned ifindex) {
+  if (!hoa_egress_.erase(ifindex) || !hoa_) return;
+  try {
+    hoa_->remove_egress(static_cast<int>(ifindex));
+  } catch (const std::exception& e) {
+    log_->error("dataplane primary_hoa_egress_remove: {}", e.what());
+    metrics_.add("dataplane_errors_total", {{"op", "primary_hoa_egress_remove"}});
+  }
+}
+
+// Seed 003 §4: the primary HoA's packets follow the best interface (the agent's default
+// uplink, highest IFP first), not the interface the address sits on: a source rule before the
+// per-address ones leads them into a table whose default route is that interface's router,
+// with room for the 24-octet option when the egress program will add it.
+void MnDaemon::sync_primary_hoa_route() {
+  std::optional<PrimaryHoaRoute> want;
+  if (hoa_ && primary_hoa_ && uplink_) {
+    auto router = routers_.find(*uplink_);
+    if (router != routers_.end()) {
+      unsigned mtu = io::link_mtu(*uplink_);
+      auto it = ifaces_.find(*uplink_);
+      if (it != ifaces_.end() && it->second.ipv6_mtu) mtu = std::min<unsigned>(mtu, it->second.ipv6_mtu);
+      if (hoa_egress_.count(*uplink_)) mtu = mtu > kHoaOptionOverhead ? mtu - kHoaOptionOverhead : 0;
+      want = PrimaryHoaRoute{*primary_hoa_, *uplink_, router->second, mtu};
+    }
+  }
+  if (want == hoa_route_) return;
+  auto report = [&](const std::optional<std::string>& err) {
+    if (!err) return;
+    log_->error("dataplane primary_hoa_route: {}", *err);
+    metrics_.add("dataplane_errors_total", {{"op", "primary_hoa_route"}});
+  };
+  if (want) {
+    // Make before break: the new route, then the rule, then the old rule goes.
+    report(netlink_.route_replace(io::Route{wire::Ipv6Prefix{}, want->iface, want->router, 1024, kHoaTable, want->mtu}));
+    if (!hoa_route_ || hoa_route_->hoa != want->hoa) {
+      report(netlink_.rule_add(io::SourceRule{wire::Ipv6Prefix{want->hoa, 128}, kHoaTable, kHoaRulePriority}));
+    }
+    if (hoa_route_ && hoa_route_->iface != want->iface) {
+      report(netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, hoa_route_->iface, std::nullopt, 1024, kHoaTable}));
+    }
+    log_->info("primary HoA {} leaves through {} (MTU {})", want->hoa.to_string(), iface_name(want->iface), want->mtu);
+  }
+  if (hoa_route_ && (!want || hoa_route_->hoa != want->hoa)) {
+    report(netlink_.rule_delete(io::SourceRule{wire::Ipv6Prefix{hoa_route_->hoa, 128}, kHoaTable, kHoaRulePriority}));
+  }
+  if (hoa_route_ && !want) {
+    report(netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, hoa_route_->iface, std::nullopt, 1024, kHoaTable}));
+    log_->info("primary HoA {} follows its own interface again", hoa_route_->hoa.to_string());
+  }
+  hoa_route_ = want;
 }
 
 std::string MnDaemon::iface_name(unsigned ifindex) const {
@@ -507,6 +643,24 @@ void MnDaemon::register_api() {
   api_.get("/health", [](const Json&) { return Json{{"role", "mn"}, {"ok", true}}; });
   api_.get("/interfaces", [this](const Json&) { return interfaces_json(); });
   api_.get("/rules", [this](const Json&) { return rules_json(); });
+  api_.get("/dataplane", [this](const Json&) {
+    if (!hoa_) return Json{{"executed", false}};
+    Json stats = Json::object();
+    auto s = hoa_->stats();
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      if (s[k]) stats[dataplane::mn_stat_name(static_cast<pmipx_mn_stat>(k))] = s[k];
+    }
+    Json egress = Json::array();
+    for (const auto& [idx, hoa] : hoa_egress_) {
+      egress.push_back({{"interface", iface_name(idx)}, {"primary_hoa", hoa.to_string()}});
+    }
+    Json route = nullptr;
+    if (hoa_route_) {
+      route = Json{{"primary_hoa", hoa_route_->hoa.to_string()}, {"interface", iface_name(hoa_route_->iface)},
+                   {"router", hoa_route_->router.to_string()}, {"mtu", hoa_route_->mtu}};
+    }
+    return Json{{"executed", true}, {"primary_hoa_route", route}, {"primary_hoa_egress", egress}, {"stats", stats}};
+  });
   api_.get("/counters", [this](const Json&) {
     const auto& c = agent_.counters();
     return Json{{"ras_received", c.ras_received},     {"prefixes_ignored", c.prefixes_ignored},

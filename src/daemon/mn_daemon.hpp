@@ -17,6 +17,7 @@
 #include "daemon/config.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/metrics.hpp"
+#include "dataplane/mn_hoa_plane.hpp"
 #include "io/netlink.hpp"
 #include "io/raw_socket.hpp"
 #include "wire/nd_message.hpp"
@@ -37,6 +38,7 @@ class MnDaemon {
     bool running = false;
     bool up_in_agent = false;
     bool router_heard = false;  // an RA arrived since the interface came up
+    bool primary_pending = false;  // configured primary, P not yet given to the agent
     unsigned solicitations = 0;
     std::uint32_t ipv6_mtu = 0;  // as set from an RA; 0: the link's
   };
@@ -67,6 +69,18 @@ class MnDaemon {
   void set_uplink_rule(const core::mn_op::UplinkRuleSet& o);
   void remove_uplink_rule(std::uint32_t id);
   void clear_uplink_rules(bool leftovers_only);
+  void set_primary_hoa_egress(const core::mn_op::PrimaryHoaEgressSet& o);
+  void remove_primary_hoa_egress(unsigned ifindex);
+  void sync_primary_hoa_route();
+  void give_pending_primary();
+
+  struct PrimaryHoaRoute {
+    wire::Ipv6Address hoa;
+    unsigned iface = 0;
+    wire::Ipv6Address router;
+    unsigned mtu = 0;
+    bool operator==(const PrimaryHoaRoute&) const = default;
+  };
   Interface* by_ifindex(unsigned ifindex);
   Interface& iface_arg(const Json& body);
   void register_api();
@@ -88,6 +102,16 @@ class MnDaemon {
   ApiServer api_;
   std::map<unsigned, Interface> ifaces_;  // by ifindex
   std::map<std::uint32_t, UplinkRuleState> uplink_rules_;  // by rule id
+  // Seed 003: the tc programs (dataplane.mode bpf with primary_hoa), the router and IPv6
+  // MTU behind each interface (for the primary HoA's egress table) and the primary HoA each
+  // non-primary interface currently sends for.
+  std::unique_ptr<dataplane::MnHoaPlane> hoa_;
+  std::map<unsigned, wire::Ipv6Address> routers_;
+  std::map<unsigned, wire::Ipv6Address> hoa_egress_;
+  std::optional<core::InterfaceIdentifier> shared_iid_;  // primary_hoa: one IID everywhere
+  std::optional<wire::Ipv6Address> primary_hoa_;  // as the agent's routing-header policy names it
+  std::optional<unsigned> uplink_;                // the agent's default uplink
+  std::optional<PrimaryHoaRoute> hoa_route_;      // installed
   static constexpr unsigned kKeepAliveSolicitations = 15;  // x rs_interval_ms (60 s by default)
   unsigned rs_rounds_ = 0;
 };

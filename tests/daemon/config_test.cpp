@@ -99,7 +99,7 @@ TEST(ConfigFile, MessagesNameThePathGiven) {
   EXPECT_EQ(error_of([&] { load_mn_config(path.string()); }),
             path.string() +
                 ":5: ruls: unknown key; expected one of: id, addressing, primary_hoa, "
-                "route_metric_base, interfaces, rules, rs_interval_ms, api, log");
+                "route_metric_base, interfaces, rules, rs_interval_ms, dataplane, api, log");
   std::filesystem::remove(path);
 }
 
@@ -1039,6 +1039,44 @@ TEST(DataplaneConfig, OffUnlessModeBpf) {
   EXPECT_EQ(on.dataplane.pin_dir, "/sys/fs/bpf/pmipx");
   auto mag = parse_mag_config(kMag + "dataplane: {mode: bpf}\n", "mag.yaml");
   EXPECT_TRUE(mag.dataplane.enabled);
+}
+
+TEST(DataplaneConfig, HoaOptionTypeDefaultsToTheExperimentalType) {
+  EXPECT_EQ(parse_lma_config(kLma, "lma.yaml").dataplane.hoa_option_type, 0x1E);
+  auto c = parse_lma_config(kLma + "dataplane: {mode: bpf, hoa_option_type: 31}\n", "lma.yaml");
+  EXPECT_EQ(c.dataplane.hoa_option_type, 0x1F);
+}
+
+TEST(DataplaneConfig, HoaOptionTypeMayNotChangeEnRoute) {
+  for (const char* bad : {"0", "1", "62", "256"}) {
+    try {
+      parse_lma_config(kLma + "dataplane: {mode: bpf, hoa_option_type: " + bad + "}\n", "lma.yaml");
+      FAIL() << bad << " accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "dataplane.hoa_option_type") << bad;
+    }
+  }
+}
+
+TEST(DataplaneConfig, MnDataplaneNeedsThePrimaryHoaScheme) {
+  try {
+    parse_mn_config(kMn + "dataplane: {mode: bpf}\n", "mn.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "dataplane");
+  }
+  auto c = parse_mn_config(kMn + "primary_hoa: true\ndataplane: {mode: bpf, pin_dir: /sys/fs/bpf/mn}\n", "mn.yaml");
+  EXPECT_TRUE(c.dataplane.enabled);
+  EXPECT_EQ(c.dataplane.pin_dir, "/sys/fs/bpf/mn");
+}
+
+TEST(MnConfig, UplinkRulePriorityLeavesRoomBeforeTheSourceRules) {
+  try {
+    parse_mn_config(kMn + "rules: [{id: 1, priority: 900, selector: {}, interface: if1}]\n", "mn.yaml");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "rules[0].priority");
+  }
 }
 
 TEST(DataplaneConfig, UnknownModeNamesTheKey) {
