@@ -347,7 +347,7 @@ void BpfForwarding::set_flow_rule(std::uint32_t owner, const FlowRule& rule) {
     throw std::invalid_argument(fmt::format("flow rule {} of owner {}: {}", rule.id, owner, *err));
   if (rule.id == PMIPX_DP_NO_RULE) throw std::invalid_argument("flow rule id 0xffffffff is reserved");
   auto rules = flow_rules(owner);
-  std::erase_if(rules, [&](const auto& r) { return r.rule_id == rule.id; });
+  const bool replaces = std::erase_if(rules, [&](const auto& r) { return r.rule_id == rule.id; }) > 0;
   for (const auto& r : rules) {
     if (r.priority == rule.priority)
       throw std::invalid_argument(
@@ -364,7 +364,8 @@ void BpfForwarding::set_flow_rule(std::uint32_t owner, const FlowRule& rule) {
   v.target = to_c(rule.target);
   rules.push_back(v);
   write_rules(owner, std::move(rules));
-  // A reused id starts counting afresh.
+  // A flow keeps its counters when it moves (same id, new target); a new id starts afresh.
+  if (replaces) return;
   pmipx_dp_rule_stats_key sk{owner, rule.id};
   int ret = bpf_map_delete_elem(map_fd("pmx_rule_stats"), &sk);
   if (ret < 0 && ret != -ENOENT) check(ret, fmt::format("delete from map pmx_rule_stats (owner {} rule {})", owner, rule.id));

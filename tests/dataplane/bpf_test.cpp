@@ -300,6 +300,21 @@ TEST_F(DataPlane, CountersCountPacketsAndBytesPerTunnelAndRule) {
   EXPECT_EQ(stat(PMIPX_DP_STAT_ENC_PACKETS), 6u);
 }
 
+TEST_F(DataPlane, RuleCountersFollowAMovedFlowAndRestartForANewOne) {
+  lma_setup();
+  Bytes moved = frame(with([](Flow& f) { f.dport = 5001; }));
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(run(encap_fd(), moved).verdict, kTcActOk);
+  // The same flow (id 10) moved to another tunnel: its count goes on.
+  dp().set_flow_rule(kOwner, {10, 10, udp_dst_port(5001), RuleAction::kForward, Target::tunnel(1)});
+  EXPECT_EQ(dp().rule_counters(kOwner, 10).packets, 2u);
+  ASSERT_EQ(run(encap_fd(), moved).verdict, kTcActOk);
+  EXPECT_EQ(dp().rule_counters(kOwner, 10).packets, 3u);
+  // Removed and added again: a new flow that happens to reuse the id.
+  dp().remove_flow_rule(kOwner, 10);
+  dp().set_flow_rule(kOwner, {10, 10, udp_dst_port(5001), RuleAction::kForward, Target::tunnel(2)});
+  EXPECT_EQ(dp().rule_counters(kOwner, 10).packets, 0u);
+}
+
 TEST_F(DataPlane, AFlowMoveTakesEffectOnTheNextPacketDespiteTheCache) {
   lma_setup();
   Flow f = with([](Flow& x) { x.dport = 8080; });

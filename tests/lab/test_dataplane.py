@@ -195,7 +195,7 @@ def test_a_tcp_connection_survives_its_flow_moving_to_the_other_mag(lab):
     assert t1[mag2]["tx_bytes"] - t0[mag2]["tx_bytes"] < 100_000, (t0, t1)
     assert t2[mag2]["tx_bytes"] - t1[mag2]["tx_bytes"] > 1_000_000, (t1, t2)
     moved = [f for f in lab.ctl("lma", "flows") if f["fid"] == 1][0]
-    assert moved["bytes"] > 1_000_000, moved  # the rule's own counter in the BPF map
+    assert moved["bytes"] >= 6_000_000, moved  # the rule's own counter, kept across the move
     seen = subprocess.run(["tshark", "-r", str(pcap), "-Y", "ipv6.nxt == 41 && tcp.dstport == 5001",
                            "-T", "fields", "-e", "frame.number"], capture_output=True, text=True,
                           check=True).stdout.split()
