@@ -44,8 +44,12 @@ LmaDaemon::LmaDaemon(LmaDaemonConfig config, std::string config_path)
   metrics_.describe("dataplane_ops_total", "forwarding changes requested, by kind");
   metrics_.describe("dataplane_errors_total", "forwarding changes the kernel refused, by kind");
   if (config_.dataplane.enabled) {
-    forwarding_ = std::make_unique<LmaForwarding>(config_.engine.address, config_.dataplane.pin_dir,
-                                                  config_.dataplane.hoa_option_type, netlink_, log_);
+    const auto& pin_dir = config_.dataplane.pin_dir;
+    auto plane = std::make_unique<dataplane::BpfForwarding>(dataplane::BpfForwarding::Options{pin_dir});
+    log_->info("data plane: tc eBPF loaded{}, maps pinned under {}",
+               plane->reused_pinned_maps() ? " (pinned maps reused)" : "", pin_dir.empty() ? "(nowhere)" : pin_dir);
+    forwarding_ = std::make_unique<LmaForwarding>(config_.engine.address, config_.dataplane.hoa_option_type,
+                                                  std::move(plane), netlink_, log_);
   }
   register_api();
 }

@@ -13,6 +13,16 @@ constexpr unsigned kRoutingHeader2 = 24;  // seed 003 downlink rewrite (RFC 6275
 // Flow rule ids: FIDs are 16 bits; multipath label rules take the ids above them.
 constexpr std::uint32_t kLabelRuleBase = 0x10000;
 
+// forwarding_json.hpp's dataplane_stats_json, for any ForwardingPlane.
+nlohmann::ordered_json stats_json(const dataplane::ForwardingPlane& plane) {
+  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
+  auto s = plane.stats();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
+  }
+  return stats;
+}
+
 template <class F>
 std::optional<std::string> guarded(F&& f) {
   try {
@@ -24,14 +34,13 @@ std::optional<std::string> guarded(F&& f) {
 
 }  // namespace
 
-LmaForwarding::LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, std::uint8_t hoa_option_type,
-                             io::Netlink& netlink, std::shared_ptr<spdlog::logger> log)
-    : lmaa_(lmaa), netlink_(netlink), log_(std::move(log)), bpf_(dataplane::BpfForwarding::Options{pin_dir}) {
-  bpf_.set_mode(dataplane::Mode::kLma);
-  bpf_.set_hoa_option_type(hoa_option_type);
-  bpf_.add_local_endpoint(lmaa_);
-  log_->info("data plane: tc eBPF loaded{}, maps pinned under {}", bpf_.reused_pinned_maps() ? " (pinned maps reused)" : "",
-             pin_dir.empty() ? "(nowhere)" : pin_dir);
+LmaForwarding::LmaForwarding(const wire::Ipv6Address& lmaa, std::uint8_t hoa_option_type,
+                             std::unique_ptr<dataplane::ForwardingPlane> plane, io::RoutingControl& routing,
+                             std::shared_ptr<spdlog::logger> log)
+    : lmaa_(lmaa), routing_(routing), log_(std::move(log)), plane_(std::move(plane)) {
+  plane_->set_mode(dataplane::Mode::kLma);
+  plane_->set_hoa_option_type(hoa_option_type);
+  plane_->add_local_endpoint(lmaa_);
 }
 
 std::uint32_t LmaForwarding::owner_of(const core::MnId& mn) {
@@ -41,15 +50,15 @@ std::uint32_t LmaForwarding::owner_of(const core::MnId& mn) {
 }
 
 std::optional<std::string> LmaForwarding::add_tunnel(const wire::Ipv6Address& coa) {
-  auto route = netlink_.route_get(coa);
+  auto route = routing_.route_get(coa, std::nullopt);
   if (!route) return "no route to proxy-CoA " + coa.to_string();
-  Tunnel t{next_tunnel_++, route->oif, io::link_mtu(route->oif)};
-  bpf_.add_tunnel(dataplane::Tunnel{t.id, lmaa_, coa, route->oif, 64});
-  bpf_.add_peer(coa, t.id);
+  Tunnel t{next_tunnel_++, route->oif, routing_.link_mtu(route->oif)};
+  plane_->add_tunnel(dataplane::Tunnel{t.id, lmaa_, coa, route->oif, 64});
+  plane_->add_peer(coa, t.id);
   // Encapsulate on egress of the link towards the MAG, decapsulate on its ingress.
   if (attached_.insert(route->oif).second) {
-    bpf_.attach_encap(static_cast<int>(route->oif));
-    bpf_.attach_decap(static_cast<int>(route->oif));
+    plane_->attach_encap(static_cast<int>(route->oif));
+    plane_->attach_decap(static_cast<int>(route->oif));
   }
   tunnels_[coa] = t;
   log_->info("data plane: tunnel {} {} -> {} on ifindex {} (MTU {})", t.id, lmaa_.to_string(), coa.to_string(), t.oif,
@@ -60,8 +69,8 @@ std::optional<std::string> LmaForwarding::add_tunnel(const wire::Ipv6Address& co
 std::optional<std::string> LmaForwarding::remove_tunnel(const wire::Ipv6Address& coa) {
   auto it = tunnels_.find(coa);
   if (it == tunnels_.end()) return std::nullopt;
-  bpf_.remove_peer(coa);
-  bpf_.remove_tunnel(it->second.id);
+  plane_->remove_peer(coa);
+  plane_->remove_tunnel(it->second.id);
   tunnels_.erase(it);
   return std::nullopt;
 }
@@ -74,9 +83,9 @@ std::uint32_t LmaForwarding::new_group_id() { return next_group_++; }
 std::optional<std::string> LmaForwarding::program_prefix(const wire::Ipv6Prefix& prefix, const core::MnId& mn) {
   auto& use = prefixes_[prefix];
   if (use.entries.empty()) {
-    bpf_.remove_prefix(prefix);
+    plane_->remove_prefix(prefix);
     prefixes_.erase(prefix);
-    return netlink_.route_delete(io::Route{prefix, 0, std::nullopt, 1024, 254, 0});
+    return routing_.route_delete(io::Route{prefix, 0, std::nullopt, 1024, 254, 0});
   }
   auto live = std::find_if(use.entries.begin(), use.entries.end(), [](const PrefixEntry& p) { return !p.blocked; });
   bool drop = live == use.entries.end();
@@ -103,9 +112,9 @@ std::optional<std::string> LmaForwarding::program_prefix(const wire::Ipv6Prefix&
   }
   dataplane::PrefixRoute route{prefix, owner_of(mn), target, drop};
   route.primary_hoa = primary;
-  bpf_.add_prefix(route);
+  plane_->add_prefix(route);
   mtu = mtu > kEncapOverhead ? mtu - kEncapOverhead : 0;
-  return netlink_.route_replace(io::Route{prefix, t->second.oif, t->first, 1024, 254, mtu});
+  return routing_.route_replace(io::Route{prefix, t->second.oif, t->first, 1024, 254, mtu});
 }
 
 std::optional<std::string> LmaForwarding::block_entry(core::EntryId entry, const core::BindingCache& cache) {
@@ -146,7 +155,7 @@ std::optional<std::string> LmaForwarding::set_multipath(const core::lma_op::Mult
       if (!t) return "multipath: no tunnel for path " + std::to_string(i);
       g.members.push_back({t->id, o.paths[i].weight});
     }
-    bpf_.set_group(g);
+    plane_->set_group(g);
     return std::nullopt;
   };
   std::vector<std::size_t> all(o.paths.size());
@@ -177,13 +186,13 @@ std::optional<std::string> LmaForwarding::set_multipath(const core::lma_op::Mult
       if (auto err = make_group(gid, r.paths)) return err;
       fr.target = dataplane::Target::group(gid);
     }
-    bpf_.set_flow_rule(owner, fr);
+    plane_->set_flow_rule(owner, fr);
     rules[fr.id] = gid;
   }
   for (const auto& [id, gid] : mp.rules) {
     auto now = rules.find(id);
-    if (now == rules.end()) bpf_.remove_flow_rule(owner, id);
-    if (gid && (now == rules.end() || now->second != gid)) bpf_.remove_group(gid);
+    if (now == rules.end()) plane_->remove_flow_rule(owner, id);
+    if (gid && (now == rules.end() || now->second != gid)) plane_->remove_group(gid);
   }
   mp.rules = std::move(rules);
 
@@ -224,19 +233,19 @@ std::optional<std::string> LmaForwarding::set_primary_hoa(const core::lma_op::Pr
     }
     next.mtu = std::min(next.mtu, mtu);
   }
-  for (const auto& [tunnel, to] : next.rewrites) bpf_.set_hoa_rewrite(owner, tunnel, to);
+  for (const auto& [tunnel, to] : next.rewrites) plane_->set_hoa_rewrite(owner, tunnel, to);
   if (next.tunnels.size() > 1) {
     next.group = old != primary_.end() && old->second.group ? old->second.group : new_group_id();
     dataplane::TunnelGroup g{next.group, dataplane::Distribution::kPerFlow, {}};
     for (auto id : next.tunnels) g.members.push_back({id, 1});
-    bpf_.set_group(g);
+    plane_->set_group(g);
   }
   std::optional<wire::Ipv6Prefix> previous_prefix;
   if (old != primary_.end()) {
     for (const auto& [tunnel, to] : old->second.rewrites) {
-      if (!next.rewrites.count(tunnel)) bpf_.remove_hoa_rewrite(owner, tunnel);
+      if (!next.rewrites.count(tunnel)) plane_->remove_hoa_rewrite(owner, tunnel);
     }
-    if (old->second.group && !next.group) bpf_.remove_group(old->second.group);
+    if (old->second.group && !next.group) plane_->remove_group(old->second.group);
     if (old->second.prefix != next.prefix) previous_prefix = old->second.prefix;
   }
   primary_[o.mn] = std::move(next);
@@ -259,8 +268,8 @@ std::optional<std::string> LmaForwarding::remove_primary_hoa(const core::MnId& m
   const std::uint32_t owner = owner_of(mn);
   std::optional<std::string> err;
   if (prefixes_.count(ph.prefix)) err = program_prefix(ph.prefix, mn);
-  for (const auto& [tunnel, to] : ph.rewrites) bpf_.remove_hoa_rewrite(owner, tunnel);
-  if (ph.group) bpf_.remove_group(ph.group);
+  for (const auto& [tunnel, to] : ph.rewrites) plane_->remove_hoa_rewrite(owner, tunnel);
+  if (ph.group) plane_->remove_group(ph.group);
   return err;
 }
 
@@ -277,10 +286,10 @@ std::optional<std::string> LmaForwarding::remove_multipath(const core::MnId& mn)
     if (r && !err) err = r;
   }
   for (const auto& [id, gid] : mp.rules) {
-    bpf_.remove_flow_rule(owner, id);
-    if (gid) bpf_.remove_group(gid);
+    plane_->remove_flow_rule(owner, id);
+    if (gid) plane_->remove_group(gid);
   }
-  bpf_.remove_group(mp.group);
+  plane_->remove_group(mp.group);
   return err;
 }
 
@@ -303,7 +312,7 @@ dataplane::Target LmaForwarding::target_for(const core::MnId& mn, std::uint16_t 
   dataplane::TunnelGroup g;
   g.id = it->second;
   for (auto id : ids) g.members.push_back({id, 1});
-  bpf_.set_group(g);
+  plane_->set_group(g);
   return dataplane::Target::group(g.id);
 }
 
@@ -349,14 +358,14 @@ std::optional<std::string> LmaForwarding::apply(const core::LmaDataplaneOp& op, 
               r.action = o.action == core::FlowAction::kDrop ? dataplane::RuleAction::kDrop
                                                               : dataplane::RuleAction::kForward;
               if (o.action != core::FlowAction::kDrop) r.target = target_for(o.mn, o.fid, o.entries, cache);
-              bpf_.set_flow_rule(owner_of(o.mn), r);
+              plane_->set_flow_rule(owner_of(o.mn), r);
               return std::nullopt;
             },
             [&](const core::lma_op::FlowRuleRemove& o) -> std::optional<std::string> {
-              bpf_.remove_flow_rule(owner_of(o.mn), o.fid);
+              plane_->remove_flow_rule(owner_of(o.mn), o.fid);
               auto g = groups_.find({owner_of(o.mn), o.fid});
               if (g != groups_.end()) {
-                bpf_.remove_group(g->second);
+                plane_->remove_group(g->second);
                 groups_.erase(g);
               }
               return std::nullopt;
@@ -375,7 +384,7 @@ dataplane::PacketCounters LmaForwarding::flow_counters(const core::MnId& mn, std
   auto it = owners_.find(mn);
   if (it == owners_.end()) return {};
   try {
-    return bpf_.rule_counters(it->second, fid);
+    return plane_->rule_counters(it->second, fid);
   } catch (const std::exception&) {
     return {};
   }
@@ -384,7 +393,7 @@ dataplane::PacketCounters LmaForwarding::flow_counters(const core::MnId& mn, std
 nlohmann::ordered_json LmaForwarding::state() const {
   nlohmann::ordered_json tunnels = nlohmann::ordered_json::array();
   for (const auto& [coa, t] : tunnels_) {
-    auto c = bpf_.tunnel_counters(t.id);
+    auto c = plane_->tunnel_counters(t.id);
     nlohmann::ordered_json j{{"id", t.id}, {"local", lmaa_.to_string()}, {"remote", coa.to_string()}, {"ifindex", t.oif}};
     add_tunnel_counters(j, c);
     tunnels.push_back(std::move(j));
@@ -408,7 +417,7 @@ nlohmann::ordered_json LmaForwarding::state() const {
           {"tunnels", tunnels},
           {"multipath", multipath},
           {"primary_hoa", primary},
-          {"stats", dataplane_stats_json(bpf_)}};
+          {"stats", stats_json(*plane_)}};
 }
 
 }  // namespace pmipx::daemon

@@ -1,7 +1,8 @@
 // Executes the LMA engine's forwarding operations on this host: a kernel route per MN prefix
 // towards the MAG's link (MTU - 40, so the kernel answers Packet Too Big before the tunnel
-// would fragment), and the tc eBPF maps that encapsulate downlink packets (per prefix, per
-// flow rule) and decapsulate uplink ones from registered proxy-CoAs (DESIGN.md, Data flows).
+// would fragment), and the data plane that encapsulates downlink packets (per prefix, per
+// flow rule) and decapsulates uplink ones from registered proxy-CoAs (DESIGN.md, Data flows).
+// Both come in as interfaces so the translation can be tested without root.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -17,21 +18,23 @@
 #include "core/lma/binding_cache.hpp"
 #include "core/lma/lma_engine.hpp"
 #include "dataplane/bpf_forwarding.hpp"
-#include "io/netlink.hpp"
+#include "dataplane/forwarding_plane.hpp"
+#include "io/routing_control.hpp"
 
 namespace pmipx::daemon {
 
 class LmaForwarding {
  public:
-  // Loads the programs (reusing maps pinned under `pin_dir`) and sets LMA mode.
-  LmaForwarding(const wire::Ipv6Address& lmaa, const std::string& pin_dir, std::uint8_t hoa_option_type,
-                io::Netlink& netlink, std::shared_ptr<spdlog::logger> log);
+  // Puts `plane` in LMA mode with `lmaa` as its tunnel endpoint.
+  LmaForwarding(const wire::Ipv6Address& lmaa, std::uint8_t hoa_option_type,
+                std::unique_ptr<dataplane::ForwardingPlane> plane, io::RoutingControl& routing,
+                std::shared_ptr<spdlog::logger> log);
   // Returns an error text when the kernel refused part of it (logged and counted by the caller).
   std::optional<std::string> apply(const core::LmaDataplaneOp& op, const core::BindingCache& cache);
   nlohmann::ordered_json state() const;
   // Packets and bytes the kernel matched to flow `fid` of `mn` (zeros when not installed).
   dataplane::PacketCounters flow_counters(const core::MnId& mn, std::uint16_t fid) const;
-  void detach_all() { bpf_.detach_all(); }
+  void detach_all() { plane_->detach_all(); }
 
  private:
   struct Tunnel {
@@ -78,9 +81,9 @@ class LmaForwarding {
                                const core::BindingCache& cache);
 
   wire::Ipv6Address lmaa_;
-  io::Netlink& netlink_;
+  io::RoutingControl& routing_;
   std::shared_ptr<spdlog::logger> log_;
-  dataplane::BpfForwarding bpf_;
+  std::unique_ptr<dataplane::ForwardingPlane> plane_;
   std::map<wire::Ipv6Address, Tunnel> tunnels_;
   std::uint32_t next_tunnel_ = 1;
   std::map<core::MnId, std::uint32_t> owners_;

@@ -73,7 +73,11 @@ MagDaemon::MagDaemon(MagDaemonConfig config, std::string config_path)
     wan_running_[w.interface] = state.running;
   }
   if (config_.dataplane.enabled) {
-    forwarding_ = std::make_unique<MagForwarding>(config_.engine, config_.dataplane.pin_dir, netlink_, log_);
+    const auto& pin_dir = config_.dataplane.pin_dir;
+    auto plane = std::make_unique<dataplane::BpfForwarding>(dataplane::BpfForwarding::Options{pin_dir});
+    log_->info("data plane: tc eBPF loaded{}, maps pinned under {}",
+               plane->reused_pinned_maps() ? " (pinned maps reused)" : "", pin_dir.empty() ? "(nowhere)" : pin_dir);
+    forwarding_ = std::make_unique<MagForwarding>(config_.engine, std::move(plane), netlink_, log_);
     if (config_.mtu == 0) {
       // The MN's packets gain 40 octets in the tunnel: advertise what fits every WAN link.
       unsigned smallest = 0;

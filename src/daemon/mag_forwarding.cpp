@@ -13,46 +13,54 @@ constexpr unsigned kEncapOverhead = 40;
 constexpr std::uint32_t kFirstTable = 1000;   // one routing table per proxy-CoA
 constexpr std::uint32_t kRulePriority = 1000;  // before the main table (32766)
 
+// forwarding_json.hpp's dataplane_stats_json, for any ForwardingPlane.
+nlohmann::ordered_json stats_json(const dataplane::ForwardingPlane& plane) {
+  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
+  auto s = plane.stats();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
+  }
+  return stats;
+}
+
 }  // namespace
 
-MagForwarding::MagForwarding(const core::MagConfig& config, const std::string& pin_dir, io::Netlink& netlink,
-                             std::shared_ptr<spdlog::logger> log)
+MagForwarding::MagForwarding(const core::MagConfig& config, std::unique_ptr<dataplane::ForwardingPlane> plane,
+                             io::RoutingControl& routing, std::shared_ptr<spdlog::logger> log)
     : primary_coa_(config.wan_links.empty() ? config.proxy_coa : config.wan_links.front().proxy_coa),
-      netlink_(netlink),
+      routing_(routing),
       log_(std::move(log)),
-      bpf_(dataplane::BpfForwarding::Options{pin_dir}) {
-  bpf_.set_mode(dataplane::Mode::kMag);
-  if (config.wan_links.empty()) bpf_.add_local_endpoint(config.proxy_coa);
-  for (const auto& w : config.wan_links) bpf_.add_local_endpoint(w.proxy_coa);
-  log_->info("data plane: tc eBPF loaded{}, maps pinned under {}", bpf_.reused_pinned_maps() ? " (pinned maps reused)" : "",
-             pin_dir.empty() ? "(nowhere)" : pin_dir);
+      plane_(std::move(plane)) {
+  plane_->set_mode(dataplane::Mode::kMag);
+  if (config.wan_links.empty()) plane_->add_local_endpoint(config.proxy_coa);
+  for (const auto& w : config.wan_links) plane_->add_local_endpoint(w.proxy_coa);
 }
 
 std::optional<std::string> MagForwarding::add_tunnel(const wire::Ipv6Address& lmaa, const wire::Ipv6Address& coa) {
-  auto route = netlink_.route_get(lmaa, coa);
+  auto route = routing_.route_get(lmaa, coa);
   if (!route) return "no route from " + coa.to_string() + " to the LMA " + lmaa.to_string();
   Tunnel t{next_tunnel_++, lmaa, route->oif, kFirstTable + static_cast<std::uint32_t>(tunnels_.size())};
-  bpf_.add_tunnel(dataplane::Tunnel{t.id, coa, lmaa, route->oif, 64});
-  bpf_.add_peer(lmaa, t.id);
+  plane_->add_tunnel(dataplane::Tunnel{t.id, coa, lmaa, route->oif, 64});
+  plane_->add_peer(lmaa, t.id);
   if (attached_.insert(route->oif).second) {
-    bpf_.attach_encap(static_cast<int>(route->oif));
-    bpf_.attach_decap(static_cast<int>(route->oif));
+    plane_->attach_encap(static_cast<int>(route->oif));
+    plane_->attach_decap(static_cast<int>(route->oif));
   }
   // The uplink table: everything towards the LMA's side, with room for the outer header.
-  unsigned mtu = io::link_mtu(route->oif);
+  unsigned mtu = routing_.link_mtu(route->oif);
   mtu = mtu > kEncapOverhead ? mtu - kEncapOverhead : 0;
   tunnels_[coa] = t;
   log_->info("data plane: tunnel {} {} -> {} on ifindex {}, uplink table {}", t.id, coa.to_string(), lmaa.to_string(),
              t.oif, t.table);
-  return netlink_.route_replace(io::Route{wire::Ipv6Prefix{}, route->oif, route->gateway, 1024, t.table, mtu});
+  return routing_.route_replace(io::Route{wire::Ipv6Prefix{}, route->oif, route->gateway, 1024, t.table, mtu});
 }
 
 std::optional<std::string> MagForwarding::remove_tunnel(const wire::Ipv6Address& coa) {
   auto it = tunnels_.find(coa);
   if (it == tunnels_.end()) return std::nullopt;
-  bpf_.remove_peer(it->second.lmaa);
-  bpf_.remove_tunnel(it->second.id);
-  auto err = netlink_.route_delete(io::Route{wire::Ipv6Prefix{}, it->second.oif, std::nullopt, 1024, it->second.table, 0});
+  plane_->remove_peer(it->second.lmaa);
+  plane_->remove_tunnel(it->second.id);
+  auto err = routing_.route_delete(io::Route{wire::Ipv6Prefix{}, it->second.oif, std::nullopt, 1024, it->second.table, 0});
   tunnels_.erase(it);
   return err;
 }
@@ -80,7 +88,7 @@ std::optional<std::string> MagForwarding::set_multipath(const core::mag_op::Mult
       if (t == tunnels_.end()) return "multipath: no tunnel for path " + std::to_string(i);
       g.members.push_back({t->second.id, o.paths[i].weight});
     }
-    bpf_.set_group(g);
+    plane_->set_group(g);
     return std::nullopt;
   };
   std::vector<std::size_t> all(o.paths.size());
@@ -110,17 +118,17 @@ std::optional<std::string> MagForwarding::set_multipath(const core::mag_op::Mult
       if (auto err = make_group(gid, r.paths)) return err;
       fr.target = dataplane::Target::group(gid);
     }
-    bpf_.set_flow_rule(o.link, fr);
+    plane_->set_flow_rule(o.link, fr);
     rules[fr.id] = gid;
   }
   for (const auto& [id, gid] : mp.rules) {
     auto now = rules.find(id);
-    if (now == rules.end()) bpf_.remove_flow_rule(o.link, id);
-    if (gid && (now == rules.end() || now->second != gid)) bpf_.remove_group(gid);
+    if (now == rules.end()) plane_->remove_flow_rule(o.link, id);
+    if (gid && (now == rules.end() || now->second != gid)) plane_->remove_group(gid);
   }
   mp.rules = std::move(rules);
   for (const auto& [key, table] : uplink_) {
-    if (key.first == o.link) bpf_.add_prefix(dataplane::PrefixRoute{key.second, o.link, uplink_target(o.link), false});
+    if (key.first == o.link) plane_->add_prefix(dataplane::PrefixRoute{key.second, o.link, uplink_target(o.link), false});
   }
   log_->info("data plane: link {} multipath over {} path(s), {} label rule(s), group {}", o.link, o.paths.size(),
              mp.rules.size(), mp.group);
@@ -133,13 +141,13 @@ std::optional<std::string> MagForwarding::remove_multipath(core::LinkId link) {
   Multipath mp = std::move(it->second);
   multipath_.erase(it);
   for (const auto& [key, table] : uplink_) {
-    if (key.first == link) bpf_.add_prefix(dataplane::PrefixRoute{key.second, link, uplink_target(link), false});
+    if (key.first == link) plane_->add_prefix(dataplane::PrefixRoute{key.second, link, uplink_target(link), false});
   }
   for (const auto& [id, gid] : mp.rules) {
-    bpf_.remove_flow_rule(link, id);
-    if (gid) bpf_.remove_group(gid);
+    plane_->remove_flow_rule(link, id);
+    if (gid) plane_->remove_group(gid);
   }
-  bpf_.remove_group(mp.group);
+  plane_->remove_group(mp.group);
   return std::nullopt;
 }
 
@@ -152,17 +160,17 @@ std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) 
             [&](const core::mag_op::RouteAdd& o) -> std::optional<std::string> {
               auto t = tunnels_.find(primary_coa_);
               if (t == tunnels_.end()) return "no tunnel from " + primary_coa_.to_string();
-              bpf_.add_prefix(dataplane::PrefixRoute{o.prefix, o.link, uplink_target(o.link), false});
+              plane_->add_prefix(dataplane::PrefixRoute{o.prefix, o.link, uplink_target(o.link), false});
               uplink_[{o.link, o.prefix}] = t->second.table;
-              return netlink_.rule_add(io::SourceRule{o.prefix, t->second.table, kRulePriority});
+              return routing_.rule_add(io::SourceRule{o.prefix, t->second.table, kRulePriority});
             },
             [&](const core::mag_op::RouteRemove& o) -> std::optional<std::string> {
               auto it = uplink_.find({o.link, o.prefix});
               if (it == uplink_.end()) return std::nullopt;
               std::uint32_t table = it->second;
               uplink_.erase(it);
-              bpf_.remove_prefix(o.prefix);
-              return netlink_.rule_delete(io::SourceRule{o.prefix, table, kRulePriority});
+              plane_->remove_prefix(o.prefix);
+              return routing_.rule_delete(io::SourceRule{o.prefix, table, kRulePriority});
             },
             [&](const core::mag_op::MultipathSet& o) { return set_multipath(o); },
             [&](const core::mag_op::MultipathRemove& o) { return remove_multipath(o.link); },
@@ -178,7 +186,7 @@ std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) 
 nlohmann::ordered_json MagForwarding::state() const {
   nlohmann::ordered_json tunnels = nlohmann::ordered_json::array();
   for (const auto& [coa, t] : tunnels_) {
-    auto c = bpf_.tunnel_counters(t.id);
+    auto c = plane_->tunnel_counters(t.id);
     nlohmann::ordered_json j{{"id", t.id}, {"local", coa.to_string()}, {"remote", t.lmaa.to_string()}, {"ifindex", t.oif},
                              {"uplink_table", t.table}};
     add_tunnel_counters(j, c);
@@ -190,7 +198,7 @@ nlohmann::ordered_json MagForwarding::state() const {
     for (const auto& [id, gid] : mp.rules) rules.push_back(id);
     multipath.push_back({{"link", link}, {"group", mp.group}, {"label_rules", rules}});
   }
-  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", dataplane_stats_json(bpf_)}};
+  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", stats_json(*plane_)}};
 }
 
 }  // namespace pmipx::daemon

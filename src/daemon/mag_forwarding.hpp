@@ -3,7 +3,8 @@
 // every MN prefix a source rule that sends the MN's uplink packets into a routing table whose
 // default route leads to the LMA with MTU - 40; the encap program picks the tunnel by the
 // packet's source prefix (DESIGN.md, Data flows). Downlink needs nothing more: decapsulated
-// packets follow the kernel route the MAG installs for the prefix on the access link.
+// packets follow the kernel route the MAG installs for the prefix on the access link. Data
+// plane and routing come in as interfaces so the translation can be tested without root.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -17,14 +18,16 @@
 
 #include "core/mag/mag_engine.hpp"
 #include "dataplane/bpf_forwarding.hpp"
-#include "io/netlink.hpp"
+#include "dataplane/forwarding_plane.hpp"
+#include "io/routing_control.hpp"
 
 namespace pmipx::daemon {
 
 class MagForwarding {
  public:
-  MagForwarding(const core::MagConfig& config, const std::string& pin_dir, io::Netlink& netlink,
-                std::shared_ptr<spdlog::logger> log);
+  // Puts `plane` in MAG mode with the configured proxy-CoAs as its tunnel endpoints.
+  MagForwarding(const core::MagConfig& config, std::unique_ptr<dataplane::ForwardingPlane> plane,
+                io::RoutingControl& routing, std::shared_ptr<spdlog::logger> log);
   std::optional<std::string> apply(const core::MagDataplaneOp& op);
   nlohmann::ordered_json state() const;
 
@@ -49,9 +52,9 @@ class MagForwarding {
   };
 
   wire::Ipv6Address primary_coa_;  // path 0: where single-path MNs are registered
-  io::Netlink& netlink_;
+  io::RoutingControl& routing_;
   std::shared_ptr<spdlog::logger> log_;
-  dataplane::BpfForwarding bpf_;
+  std::unique_ptr<dataplane::ForwardingPlane> plane_;
   std::map<wire::Ipv6Address, Tunnel> tunnels_;  // by proxy-CoA
   std::uint32_t next_tunnel_ = 1;
   std::map<std::pair<core::LinkId, wire::Ipv6Prefix>, std::uint32_t> uplink_;  // -> table

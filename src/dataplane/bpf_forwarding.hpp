@@ -1,6 +1,7 @@
-// The tc eBPF data plane as a C++ object: loads the programs of bpf/tunnel.bpf.c (libbpf
-// skeleton), pins and reuses their maps under a bpffs directory, attaches `encap` to clsact
-// egress and `decap` to clsact ingress, and writes the maps through typed methods.
+// The tc eBPF data plane as a C++ object, the ForwardingPlane the daemons run on: loads the
+// programs of bpf/tunnel.bpf.c (libbpf skeleton), pins and reuses their maps under a bpffs
+// directory, attaches `encap` to clsact egress and `decap` to clsact ingress, and writes the
+// maps through typed methods.
 //
 // Lifetime: destroying the object closes its file descriptors but detaches nothing and unpins
 // nothing: the attached programs and the pinned maps keep forwarding while the daemon
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "dataplane/dp_abi.hpp"
+#include "dataplane/forwarding_plane.hpp"
 #include "wire/address.hpp"
 #include "wire/traffic_selector.hpp"
 
@@ -85,10 +87,9 @@ struct TunnelCounters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0;
 };
 
-using Stats = std::array<std::uint64_t, PMIPX_DP_STAT_MAX>;
 const char* stat_name(pmipx_dp_stat s);
 
-class BpfForwarding {
+class BpfForwarding : public ForwardingPlane {
  public:
   struct Options {
     std::string pin_dir;  // a directory on a bpffs (created if missing); empty: no pinning
@@ -96,7 +97,7 @@ class BpfForwarding {
 
   // Opens and loads the programs (verifier included), reusing pinned maps when present.
   explicit BpfForwarding(const Options& options);
-  ~BpfForwarding();
+  ~BpfForwarding() override;
   BpfForwarding(const BpfForwarding&) = delete;
   BpfForwarding& operator=(const BpfForwarding&) = delete;
 
@@ -104,51 +105,51 @@ class BpfForwarding {
   // them ("pmipx_dp_rule: BPF 112, C++ 108"): empty when both sides agree. Needs no privilege.
   static std::vector<std::string> abi_mismatches();
 
-  bool reused_pinned_maps() const { return reused_; }
+  bool reused_pinned_maps() const override { return reused_; }
   int program_fd(Program p) const;
 
   // clsact egress (encap) / ingress (decap) of `ifindex`; replaces a program pmipx attached
   // before (same handle and priority). detach_all() removes every attachment made through
   // this object and leaves the clsact qdisc (other filters may use it).
-  void attach_encap(int ifindex);
-  void attach_decap(int ifindex);
-  void detach_all();
+  void attach_encap(int ifindex) override;
+  void attach_decap(int ifindex) override;
+  void detach_all() override;
 
-  void set_mode(Mode mode);
+  void set_mode(Mode mode) override;
   Mode mode() const;
 
-  void add_tunnel(const Tunnel& t);  // replaces a tunnel with the same id; zeroes counters of a new one
-  void remove_tunnel(std::uint32_t id);
-  void set_group(const TunnelGroup& g);
-  void remove_group(std::uint32_t id);
-  void add_prefix(const PrefixRoute& r);  // replaces the same prefix
-  void remove_prefix(const wire::Ipv6Prefix& prefix);
+  void add_tunnel(const Tunnel& t) override;  // replaces a tunnel with the same id; zeroes counters of a new one
+  void remove_tunnel(std::uint32_t id) override;
+  void set_group(const TunnelGroup& g) override;
+  void remove_group(std::uint32_t id) override;
+  void add_prefix(const PrefixRoute& r) override;  // replaces the same prefix
+  void remove_prefix(const wire::Ipv6Prefix& prefix) override;
 
   // Inserts or replaces (same id) a rule and rewrites the owner's ordered list atomically.
-  void set_flow_rule(std::uint32_t owner, const FlowRule& rule);
-  void remove_flow_rule(std::uint32_t owner, std::uint32_t rule_id);
-  void clear_flow_rules(std::uint32_t owner);
+  void set_flow_rule(std::uint32_t owner, const FlowRule& rule) override;
+  void remove_flow_rule(std::uint32_t owner, std::uint32_t rule_id) override;
+  void clear_flow_rules(std::uint32_t owner) override;
   std::vector<pmipx_dp_rule> flow_rules(std::uint32_t owner) const;  // as installed, in order
 
-  void add_local_endpoint(const wire::Ipv6Address& a);
-  void remove_local_endpoint(const wire::Ipv6Address& a);
-  void add_peer(const wire::Ipv6Address& a, std::uint32_t tunnel_id);
-  void remove_peer(const wire::Ipv6Address& a);
+  void add_local_endpoint(const wire::Ipv6Address& a) override;
+  void remove_local_endpoint(const wire::Ipv6Address& a) override;
+  void add_peer(const wire::Ipv6Address& a, std::uint32_t tunnel_id) override;
+  void remove_peer(const wire::Ipv6Address& a) override;
 
   // Seed 003 primary HoA, LMA mode. A packet of a primary_hoa prefix of `owner` that leaves
   // through `tunnel_id` (after any group pick) is sent to its destination with the first
   // rewrite_to.length bits replaced by rewrite_to (interface identifier kept), with a type 2
   // routing header holding the original destination. Replaces the owner's rewrite for that
   // tunnel. The MN's route MTU must leave room for the 24 octets as well as the tunnel's 40.
-  void set_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id, const wire::Ipv6Prefix& rewrite_to);
-  void remove_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id);
+  void set_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id, const wire::Ipv6Prefix& rewrite_to) override;
+  void remove_hoa_rewrite(std::uint32_t owner, std::uint32_t tunnel_id) override;
   // Destination option type of the primary HoA option on uplink (0: the default 0x1E).
-  void set_hoa_option_type(std::uint8_t type);
+  void set_hoa_option_type(std::uint8_t type) override;
   std::uint8_t hoa_option_type() const;  // as the programs use it (0x1E when unset)
 
-  TunnelCounters tunnel_counters(std::uint32_t tunnel_id) const;
-  PacketCounters rule_counters(std::uint32_t owner, std::uint32_t rule_id) const;
-  Stats stats() const;
+  TunnelCounters tunnel_counters(std::uint32_t tunnel_id) const override;
+  PacketCounters rule_counters(std::uint32_t owner, std::uint32_t rule_id) const override;
+  Stats stats() const override;
 
   // Invalidates every flow cache entry (the maps' generation moves on). Every change above
   // does it already.

@@ -121,6 +121,9 @@ nlmsghdr* address_header(char* buf, std::uint16_t type, std::uint16_t flags, std
 Netlink::Netlink() : nl_(open_route_socket(0)) {}
 Netlink::~Netlink() { mnl_socket_close(nl_); }
 
+// Qualified: the free function, not this member.
+unsigned Netlink::link_mtu(unsigned ifindex) const { return io::link_mtu(ifindex); }
+
 std::optional<std::string> Netlink::request(void* buffer, const char* what) {
   auto* nlh = static_cast<nlmsghdr*>(buffer);
   std::uint32_t seq = nlh->nlmsg_seq;

@@ -8,27 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "io/routing_control.hpp"
 #include "wire/address.hpp"
 
 struct mnl_socket;
 
 namespace pmipx::io {
-
-struct Route {
-  wire::Ipv6Prefix destination;
-  unsigned oif = 0;
-  std::optional<wire::Ipv6Address> gateway;
-  std::uint32_t metric = 1024;
-  std::uint32_t table = 254;  // RT_TABLE_MAIN
-  std::uint32_t mtu = 0;      // 0: the link's; tunnels set link MTU - 40 (no fragments inside)
-};
-
-// A source-address policy rule: packets from `source` are routed with `table`.
-struct SourceRule {
-  wire::Ipv6Prefix source;
-  std::uint32_t table = 0;
-  std::uint32_t priority = 0;
-};
 
 // An inclusive port range; the kernel refuses 0 and 65535 in a rule (FRA_*PORT_RANGE).
 struct PortRange {
@@ -54,34 +39,29 @@ struct PolicyRule {
 // `ip rule` style text: "pref 110 from all to 2001:db8::/64 ipproto 17 dport 5001 lookup 2003".
 std::string describe(const PolicyRule& r);
 
-// What the kernel would do with a packet to `destination`.
-struct RouteLookup {
-  unsigned oif = 0;
-  std::optional<wire::Ipv6Address> gateway;
-};
-
-class Netlink {
+class Netlink : public RoutingControl {
  public:
   Netlink();
   Netlink(const Netlink&) = delete;
   Netlink& operator=(const Netlink&) = delete;
-  ~Netlink();
+  ~Netlink() override;
 
   // Add or replace (NLM_F_REPLACE): installing a route twice is not an error.
-  std::optional<std::string> route_replace(const Route& r);
+  std::optional<std::string> route_replace(const Route& r) override;
   // Removing a route that is not there is not an error either.
-  std::optional<std::string> route_delete(const Route& r);
+  std::optional<std::string> route_delete(const Route& r) override;
   std::optional<std::string> address_add(unsigned ifindex, const wire::Ipv6Prefix& address, bool nodad = true);
   std::optional<std::string> address_delete(unsigned ifindex, const wire::Ipv6Prefix& address);
-  std::optional<std::string> rule_add(const SourceRule& r);     // an identical rule: not an error
-  std::optional<std::string> rule_delete(const SourceRule& r);  // a missing rule: not an error
+  std::optional<std::string> rule_add(const SourceRule& r) override;     // an identical rule: not an error
+  std::optional<std::string> rule_delete(const SourceRule& r) override;  // a missing rule: not an error
   std::optional<std::string> rule_add(const PolicyRule& r);     // an identical rule: not an error
   std::optional<std::string> rule_delete(const PolicyRule& r);  // a missing rule: not an error
   // The kernel's IPv6 rules that lead to a table (RTM_GETRULE dump); nullopt: the dump failed.
   std::optional<std::vector<PolicyRule>> rule_list();
   // RTM_GETROUTE: the egress interface and next hop towards `destination`; nullopt: no route.
   std::optional<RouteLookup> route_get(const wire::Ipv6Address& destination,
-                                       const std::optional<wire::Ipv6Address>& source = std::nullopt);
+                                       const std::optional<wire::Ipv6Address>& source = std::nullopt) override;
+  unsigned link_mtu(unsigned ifindex) const override;  // io::link_mtu
 
  private:
   std::optional<std::string> request(void* buffer, const char* what);
