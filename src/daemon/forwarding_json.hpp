@@ -8,9 +8,9 @@
 namespace pmipx::daemon {
 
 // The data plane's non-zero counters by name ({"encap_done": 3, ...}).
-inline nlohmann::ordered_json dataplane_stats_json(const dataplane::BpfForwarding& bpf) {
+inline nlohmann::ordered_json dataplane_stats_json(const dataplane::ForwardingPlane& plane) {
   nlohmann::ordered_json stats = nlohmann::ordered_json::object();
-  auto s = bpf.stats();
+  auto s = plane.stats();
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
   }

@@ -13,16 +13,6 @@ constexpr unsigned kRoutingHeader2 = 24;  // seed 003 downlink rewrite (RFC 6275
 // Flow rule ids: FIDs are 16 bits; multipath label rules take the ids above them.
 constexpr std::uint32_t kLabelRuleBase = 0x10000;
 
-// forwarding_json.hpp's dataplane_stats_json, for any ForwardingPlane.
-nlohmann::ordered_json stats_json(const dataplane::ForwardingPlane& plane) {
-  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
-  auto s = plane.stats();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
-  }
-  return stats;
-}
-
 template <class F>
 std::optional<std::string> guarded(F&& f) {
   try {
@@ -417,7 +407,7 @@ nlohmann::ordered_json LmaForwarding::state() const {
           {"tunnels", tunnels},
           {"multipath", multipath},
           {"primary_hoa", primary},
-          {"stats", stats_json(*plane_)}};
+          {"stats", dataplane_stats_json(*plane_)}};
 }
 
 }  // namespace pmipx::daemon

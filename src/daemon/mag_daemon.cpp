@@ -421,11 +421,13 @@ void MagDaemon::apply(const core::MagDataplaneOp& op) {
                  [&](const core::mag_op::RouteAdd& o) {
                    auto it = links_.find(o.link);
                    if (it == links_.end()) return;
-                   // An off-link prefix (another interface's HNP, seed 001 §3.2.2; MuHo) is
-                   // not on this link: the MN answers neighbor solicitations only for its
-                   // addresses here, so route it via the MN's link-local address.
+                   // Every prefix of the MN is routed via its link-local address when we know
+                   // it: an off-link prefix (another interface's HNP, seed 001 §3.2.2; MuHo)
+                   // is not on this link, and an on-link one may hold addresses the MN
+                   // configured on another interface (seed 001 §3.2.1: each address valid
+                   // on every interface), for which it answers no neighbor solicitation here.
                    std::optional<wire::Ipv6Address> via;
-                   if (!o.advertise && !it->second.mn_address.is_zero()) via = it->second.mn_address;
+                   if (!it->second.mn_address.is_zero()) via = it->second.mn_address;
                    fail(netlink_.route_replace(io::Route{o.prefix, it->second.ifindex, via, 1024, 254}));
                    log_->info("dataplane: route {} dev {}{}", o.prefix.to_string(), it->second.config.interface,
                               o.advertise ? " (on-link, advertised)" : " (off-link)");

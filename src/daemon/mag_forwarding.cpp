@@ -13,16 +13,6 @@ constexpr unsigned kEncapOverhead = 40;
 constexpr std::uint32_t kFirstTable = 1000;   // one routing table per proxy-CoA
 constexpr std::uint32_t kRulePriority = 1000;  // before the main table (32766)
 
-// forwarding_json.hpp's dataplane_stats_json, for any ForwardingPlane.
-nlohmann::ordered_json stats_json(const dataplane::ForwardingPlane& plane) {
-  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
-  auto s = plane.stats();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i]) stats[dataplane::stat_name(static_cast<pmipx_dp_stat>(i))] = s[i];
-  }
-  return stats;
-}
-
 }  // namespace
 
 MagForwarding::MagForwarding(const core::MagConfig& config, std::unique_ptr<dataplane::ForwardingPlane> plane,
@@ -198,7 +188,7 @@ nlohmann::ordered_json MagForwarding::state() const {
     for (const auto& [id, gid] : mp.rules) rules.push_back(id);
     multipath.push_back({{"link", link}, {"group", mp.group}, {"label_rules", rules}});
   }
-  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", stats_json(*plane_)}};
+  return {{"executed", true}, {"tunnels", tunnels}, {"multipath", multipath}, {"stats", dataplane_stats_json(*plane_)}};
 }
 
 }  // namespace pmipx::daemon
