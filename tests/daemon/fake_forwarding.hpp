@@ -19,6 +19,11 @@
 
 namespace pmipx::daemon::fakes {
 
+// Literals for the tests: parse or fail loudly.
+inline wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
+inline wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
+inline const wire::Ipv6Address kLmaa = a6("2001:db8:ff::1");
+
 class FakePlane : public dataplane::ForwardingPlane {
  public:
   bool reused_pinned_maps() const override { return false; }

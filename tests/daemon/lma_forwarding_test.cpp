@@ -12,11 +12,9 @@ namespace {
 using dataplane::Distribution;
 using fakes::FakePlane;
 using fakes::FakeRouting;
-
-wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
-wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
-
-const wire::Ipv6Address kLmaa = a6("2001:db8:ff::1");
+using fakes::a6;
+using fakes::kLmaa;
+using fakes::p6;
 const wire::Ipv6Address kCoa1 = a6("2001:db8:a::1");  // MAG link ifindex 2, MTU 1500
 const wire::Ipv6Address kCoa2 = a6("2001:db8:a::2");  // MAG link ifindex 3, MTU 1480
 const wire::Ipv6Prefix kP1 = p6("2001:db8:1::/64");

@@ -13,11 +13,9 @@ namespace {
 using dataplane::Distribution;
 using fakes::FakePlane;
 using fakes::FakeRouting;
-
-wire::Ipv6Prefix p6(const char* s) { return *wire::Ipv6Prefix::parse(s); }
-wire::Ipv6Address a6(const char* s) { return *wire::Ipv6Address::parse(s); }
-
-const wire::Ipv6Address kLmaa = a6("2001:db8:ff::1");
+using fakes::a6;
+using fakes::kLmaa;
+using fakes::p6;
 const wire::Ipv6Address kCoa1 = a6("2001:db8:a::1");  // WAN ifindex 2, MTU 1500 (primary)
 const wire::Ipv6Address kCoa2 = a6("2001:db8:b::1");  // WAN ifindex 3, MTU 1400
 const wire::Ipv6Prefix kDefault = p6("::/0");

@@ -596,38 +596,18 @@ TEST(BpfLoader, PinnedMapsCarryForwardingStateAcrossARestart) {
 TEST(BpfLoader, AttachReplaceAndDetachOnClsact) {
   SKIP_WITHOUT_BPF();
   const int lo = 1;  // the test's own network namespace
-  auto prog_ids = [&](bpf_tc_attach_point where) {
-    bpf_tc_hook hook{};
-    hook.sz = sizeof hook;
-    hook.ifindex = lo;
-    hook.attach_point = where;
-    bpf_tc_opts opts{};
-    opts.sz = sizeof opts;
-    opts.handle = 0x504d;
-    opts.priority = 0x5050;
-    libbpf_print_fn_t old = libbpf_set_print(nullptr);  // "no filter" is an expected answer
-    __u32 id = bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0u;
-    libbpf_set_print(old);
-    return id;
-  };
-  auto id_of = [](int fd) {
-    bpf_prog_info info{};
-    __u32 len = sizeof info;
-    EXPECT_EQ(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
-    return info.id;
-  };
   BpfForwarding a({});
   a.attach_encap(lo);
   a.attach_decap(lo);
-  EXPECT_EQ(prog_ids(BPF_TC_EGRESS), id_of(a.program_fd(Program::kEncap)));
-  EXPECT_EQ(prog_ids(BPF_TC_INGRESS), id_of(a.program_fd(Program::kDecap)));
+  EXPECT_EQ(tc_program_id(lo, true, 0x5050), program_id(a.program_fd(Program::kEncap)));
+  EXPECT_EQ(tc_program_id(lo, false, 0x5050), program_id(a.program_fd(Program::kDecap)));
   BpfForwarding b({});  // a restarted daemon replaces the programs in place
   b.attach_encap(lo);
   b.attach_decap(lo);
-  EXPECT_EQ(prog_ids(BPF_TC_EGRESS), id_of(b.program_fd(Program::kEncap)));
+  EXPECT_EQ(tc_program_id(lo, true, 0x5050), program_id(b.program_fd(Program::kEncap)));
   b.detach_all();
-  EXPECT_EQ(prog_ids(BPF_TC_EGRESS), 0u);
-  EXPECT_EQ(prog_ids(BPF_TC_INGRESS), 0u);
+  EXPECT_EQ(tc_program_id(lo, true, 0x5050), 0u);
+  EXPECT_EQ(tc_program_id(lo, false, 0x5050), 0u);
   EXPECT_NO_THROW(a.detach_all());  // already gone: fine
   EXPECT_THROW(a.attach_encap(12345), std::system_error);
 }

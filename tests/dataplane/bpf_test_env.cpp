@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -96,6 +97,28 @@ wire::Bytes encapsulated(const wire::Bytes& inner_frame, const wire::Ipv6Address
   out.insert(out.end(), remote.octets.begin(), remote.octets.end());
   out.insert(out.end(), inner_frame.begin() + 14, inner_frame.end());
   return out;
+}
+
+unsigned tc_program_id(int ifindex, bool egress, unsigned priority) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = ifindex;
+  hook.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+  bpf_tc_opts opts{};
+  opts.sz = sizeof opts;
+  opts.handle = 0x504d;
+  opts.priority = priority;
+  libbpf_print_fn_t old = libbpf_set_print(nullptr);  // "no filter" is an expected answer
+  unsigned id = bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0u;
+  libbpf_set_print(old);
+  return id;
+}
+
+unsigned program_id(int prog_fd) {
+  bpf_prog_info info{};
+  __u32 len = sizeof info;
+  EXPECT_EQ(bpf_obj_get_info_by_fd(prog_fd, &info, &len), 0);
+  return info.id;
 }
 
 }  // namespace pmipx::dataplane::test

@@ -36,6 +36,11 @@ RunResult run(int prog_fd, const wire::Bytes& in);
 
 std::string hexdump(const wire::Bytes& b);
 
+// The id of the program pmipx attached on clsact `egress`/ingress of `ifindex` at tc
+// `priority` (handle 0x504d), 0 when there is none; and the id of a loaded program's fd.
+unsigned tc_program_id(int ifindex, bool egress, unsigned priority);
+unsigned program_id(int prog_fd);
+
 // What encapsulation must produce: the same Ethernet header, an outer header copying the
 // inner's first word (version, traffic class, flow label), payload length = inner packet,
 // next header 41, hop limit 64, tunnel addresses; then the inner packet untouched.

@@ -807,42 +807,22 @@ TEST(PrimaryHoaLoader, MnMapsArePinnedAndReused) {
 
 TEST(PrimaryHoaLoader, MnProgramsAttachBesideTheTunnelPrograms) {
   SKIP_WITHOUT_BPF();
-  auto prog_id = [&](bpf_tc_attach_point where, std::uint32_t priority) {
-    bpf_tc_hook hook{};
-    hook.sz = sizeof hook;
-    hook.ifindex = kLo;
-    hook.attach_point = where;
-    bpf_tc_opts opts{};
-    opts.sz = sizeof opts;
-    opts.handle = 0x504d;
-    opts.priority = priority;
-    libbpf_print_fn_t old = libbpf_set_print(nullptr);
-    __u32 id = bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0u;
-    libbpf_set_print(old);
-    return id;
-  };
-  auto id_of = [](int fd) {
-    bpf_prog_info info{};
-    __u32 len = sizeof info;
-    EXPECT_EQ(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
-    return info.id;
-  };
   BpfForwarding tunnels({});
   MnHoaPlane mn({});
   tunnels.attach_encap(kLo);
   mn.attach_egress(kLo);
   mn.attach_ingress(kLo);
-  EXPECT_EQ(prog_id(BPF_TC_EGRESS, 0x5050), id_of(tunnels.program_fd(Program::kEncap)));
-  EXPECT_EQ(prog_id(BPF_TC_EGRESS, 0x5051), id_of(mn.program_fd(MnProgram::kEgress)));
-  EXPECT_EQ(prog_id(BPF_TC_INGRESS, 0x5051), id_of(mn.program_fd(MnProgram::kIngress)));
+  EXPECT_EQ(tc_program_id(kLo, true, 0x5050), program_id(tunnels.program_fd(Program::kEncap)));
+  EXPECT_EQ(tc_program_id(kLo, true, 0x5051), program_id(mn.program_fd(MnProgram::kEgress)));
+  EXPECT_EQ(tc_program_id(kLo, false, 0x5051), program_id(mn.program_fd(MnProgram::kIngress)));
   MnHoaPlane restarted({});
   restarted.attach_egress(kLo);
-  EXPECT_EQ(prog_id(BPF_TC_EGRESS, 0x5051), id_of(restarted.program_fd(MnProgram::kEgress)));
+  EXPECT_EQ(tc_program_id(kLo, true, 0x5051), program_id(restarted.program_fd(MnProgram::kEgress)));
   restarted.detach_all();
-  EXPECT_EQ(prog_id(BPF_TC_EGRESS, 0x5051), 0u);
-  EXPECT_EQ(prog_id(BPF_TC_EGRESS, 0x5050), id_of(tunnels.program_fd(Program::kEncap)));
+  EXPECT_EQ(tc_program_id(kLo, true, 0x5051), 0u);
+  EXPECT_EQ(tc_program_id(kLo, true, 0x5050), program_id(tunnels.program_fd(Program::kEncap)));
   EXPECT_NO_THROW(mn.detach_all());  // egress already gone: fine; ingress removed
-  EXPECT_EQ(prog_id(BPF_TC_INGRESS, 0x5051), 0u);
+  EXPECT_EQ(tc_program_id(kLo, false, 0x5051), 0u);
   tunnels.detach_all();
   EXPECT_THROW(mn.attach_egress(12345), std::system_error);
 }
