@@ -7,6 +7,7 @@ primary HoA as source and strips the option. Raising if1's priority hands traffi
 import ipaddress
 import json
 import subprocess
+import time
 
 from conftest import PYTHON, PING6
 from test_signaling import MN, active, configure, lma_yaml, mag_yaml, wait_for
@@ -109,3 +110,28 @@ def test_raising_the_primary_interface_priority_hands_traffic_back_without_rewri
 def PMIPX_BIN():
     from conftest import PMIPX_BIN as b
     return b
+
+
+def test_a_tcp_connection_on_the_primary_hoa_survives_the_hand_back(lab):
+    # Seed 003 Figure 9: the connection starts over if2 (rewrite + RH2 down, option up) and
+    # continues over if1 once IFP1 > IFP2, with no reset and every byte in order.
+    from test_dataplane import TcpTransfer
+    hoa, if2 = start(lab)
+    s0 = lma_stats(lab)
+    transfer = TcpTransfer(lab, hoa, 5001, 6_000_000, seconds=4.0)
+    time.sleep(1.5)
+    s1 = lma_stats(lab)
+    subprocess.run([PMIPX_BIN(), "ctl", "--netns", lab.ns("mn"), "--port", "7782", "ifp", "if1", "20", "primary"],
+                   check=True, capture_output=True)
+    wait_for("no rewrite at the LMA", lambda: [p for p in lab.ctl("lma", "dataplane")["kernel"]["primary_hoa"]
+                                               if not p["rewrites"]])
+    s2 = lma_stats(lab)
+    sent, received = transfer.result()
+    s3 = lma_stats(lab)
+    assert sent["error"] is None and received["error"] is None, (sent, received)
+    assert received["bytes"] == 6_000_000 and received["sha256"] == sent["sha256"]
+    assert received["peer"] == "2001:db8:c::2"
+    rewritten = lambda a, b: b.get("encap_hoa_rewritten", 0) - a.get("encap_hoa_rewritten", 0)
+    restored = lambda a, b: b.get("decap_hoa_restored", 0) - a.get("decap_hoa_restored", 0)
+    assert rewritten(s0, s1) > 10 and restored(s0, s1) > 10, (s0, s1)  # over if2 first
+    assert rewritten(s2, s3) == 0 and restored(s2, s3) == 0, (s2, s3)   # then plain over if1
