@@ -51,6 +51,7 @@ struct Event {
   std::uint64_t entry = 0;  // binding cache entry, 0 if none
   std::uint32_t status = 0; // PBA status or similar
   std::string detail;
+  std::uint16_t fid = 0;    // flow events: the flow (FID), 0 otherwise
 };
 
 const char* to_string(EventKind kind);

@@ -153,7 +153,7 @@ Request build(const std::vector<std::string>& a, const std::string& role, std::s
                                                "att", "ifp", "expires_in_s"};
   } else if (c == "flows") {
     r.path = "/flows";
-    r.columns = {"mn", "fid", "priority", "bids", "action", "active", "packets", "bytes", "selector"};
+    r.columns = {"mn", "fid", "priority", "bids", "action", "active", "packets", "bytes", "last_move", "selector"};
   } else if (c == "stats" || c == "counters") {
     r.path = "/counters";
   } else if (c == "mags") {

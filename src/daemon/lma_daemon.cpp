@@ -96,6 +96,11 @@ void LmaDaemon::drain() {
                      : spdlog::level::info;
     log_->log(level, "event {} mn={} entry={} status={} {}", core::to_string(e->kind), e->mn, e->entry, e->status,
               e->detail);
+    // The outcome of the latest change of each flow, for `pmipx ctl flows` (a failed FMI
+    // rolls the flow back: the operator must see why it did not move).
+    if (e->fid && (e->kind == core::EventKind::kFlowMoved || e->kind == core::EventKind::kFlowMoveFailed)) {
+      last_move_[{e->mn, e->fid}] = LastMove{e->kind == core::EventKind::kFlowMoved, e->status, e->detail};
+    }
   }
   timer_.arm(engine_.poll_timeout());
 }
@@ -208,6 +213,10 @@ Json LmaDaemon::flows_json() const {
       j["action"] = f->action == core::FlowAction::kForward ? "forward" : "drop";
       j["active"] = engine_.flows().active(mn, *f, engine_.bindings());
       j["pending"] = engine_.flow_move_pending(mn);
+      if (auto lm = last_move_.find({mn.to_string(), f->fid}); lm != last_move_.end()) {
+        j["last_move"] = Json{{"result", lm->second.ok ? "moved" : "failed"}, {"status", lm->second.status},
+                              {"detail", lm->second.detail}};
+      }
       if (forwarding_) {
         auto c = forwarding_->flow_counters(mn, f->fid);
         j["packets"] = c.packets;

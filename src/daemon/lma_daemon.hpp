@@ -51,6 +51,12 @@ class LmaDaemon {
   std::set<wire::Ipv6Address> tunnels_;
   std::map<std::pair<wire::Ipv6Prefix, core::EntryId>, core::lma_op::RouteAdd> routes_;
   std::map<std::pair<core::MnId, std::uint16_t>, core::lma_op::FlowRuleSet> flow_rules_;
+  struct LastMove {
+    bool ok = false;
+    std::uint32_t status = 0;  // FMA status of a failure (0: no FMA, or not signaled)
+    std::string detail;
+  };
+  std::map<std::pair<std::string, std::uint16_t>, LastMove> last_move_;  // (MN, FID)
   std::set<core::EntryId> blocked_;
 };
 

@@ -75,6 +75,11 @@ void LmaEngine::event(EventKind kind, const MnId* mn, EntryId entry, std::uint32
   events_.push_back(Event{kind, mn ? mn->to_string() : std::string{}, entry, status, std::move(detail)});
 }
 
+void LmaEngine::flow_event(EventKind kind, const MnId& mn, EntryId entry, std::uint16_t fid, std::uint32_t status,
+                           std::string detail) {
+  events_.push_back(Event{kind, mn.to_string(), entry, status, std::move(detail), fid});
+}
+
 void LmaEngine::reload_policy(const std::vector<wire::Ipv6Address>& mags, std::vector<MnProfile> mns) {
   policy_.clear_profiles();
   for (const auto& m : mags) policy_.authorize_mag(m);
@@ -815,7 +820,7 @@ std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, c
   if (move.targets.empty()) {
     apply_flow(mn, flow);
     ++counters_.flow_moves;
-    event(EventKind::kFlowMoved, &mn, 0, 0, fmt::format("fid={} no signaling", flow.fid));
+    flow_event(EventKind::kFlowMoved, mn, 0, flow.fid, 0, fmt::format("fid={} no signaling", flow.fid));
     return std::nullopt;
   }
   std::uint64_t id = std::get<wire::UpdateNotification>(move.targets.front().fmi.body).sequence;
@@ -832,7 +837,7 @@ std::optional<std::string> LmaEngine::remove_flow(const MnId& mn, std::uint16_t 
   if (flow_move_pending(mn)) return fmt::format("a flow change for {} is waiting for an FMA", mn.to_string());
   if (!flows_.remove(mn, fid)) return fmt::format("flow {} of {} not found", fid, mn.to_string());
   dataplane_.push_back(lma_op::FlowRuleRemove{mn, fid});
-  event(EventKind::kFlowRemoved, &mn, 0, 0, fmt::format("fid={}", fid));
+  flow_event(EventKind::kFlowRemoved, mn, 0, fid, 0, fmt::format("fid={}", fid));
   return std::nullopt;
 }
 
@@ -885,10 +890,12 @@ void LmaEngine::finish_move(std::uint64_t id, bool ok, std::uint32_t status, con
   timers_.cancel({TimerKind::kFmiRetransmit, id});
   if (ok) {
     ++counters_.flow_moves;
-    event(EventKind::kFlowMoved, &it->second.mn, 0, 0, fmt::format("fid={} after FMA", it->second.flow.fid));
+    flow_event(EventKind::kFlowMoved, it->second.mn, 0, it->second.flow.fid, 0,
+               fmt::format("fid={} after FMA", it->second.flow.fid));
   } else {
     ++counters_.flow_moves_failed;
-    event(EventKind::kFlowMoveFailed, &it->second.mn, 0, status, fmt::format("fid={}: {}", it->second.flow.fid, why));
+    flow_event(EventKind::kFlowMoveFailed, it->second.mn, 0, it->second.flow.fid, status,
+               fmt::format("fid={}: {}", it->second.flow.fid, why));
   }
   moves_.erase(it);
 }
@@ -924,8 +931,8 @@ void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& 
   for (const auto& rule : profile.attach_flows) {
     if (rule.att != e.att) continue;
     if (flow_move_pending(e.mn_id)) {
-      event(EventKind::kFlowMoveFailed, &e.mn_id, e.id, 0,
-            fmt::format("fid={}: a flow change is waiting for an FMA", rule.flow.fid));
+      flow_event(EventKind::kFlowMoveFailed, e.mn_id, e.id, rule.flow.fid, 0,
+                 fmt::format("fid={}: a flow change is waiting for an FMA", rule.flow.fid));
       continue;
     }
     FlowEntry f = rule.flow;
@@ -947,13 +954,13 @@ void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& 
       if (!on_link && std::find(known.begin(), known.end(), p) == known.end()) off.insert(p);
     }
     if (auto why = flows_.upsert(e.mn_id, f)) {
-      event(EventKind::kFlowMoveFailed, &e.mn_id, e.id, 0, fmt::format("fid={}: {}", f.fid, *why));
+      flow_event(EventKind::kFlowMoveFailed, e.mn_id, e.id, f.fid, 0, fmt::format("fid={}: {}", f.fid, *why));
       continue;
     }
     e.off_link_prefixes.assign(off.begin(), off.end());
     push_flow_rule(e.mn_id, f);
     ++counters_.flow_moves;
-    event(EventKind::kFlowMoved, &e.mn_id, e.id, 0, fmt::format("fid={} in the PBA", f.fid));
+    flow_event(EventKind::kFlowMoved, e.mn_id, e.id, f.fid, 0, fmt::format("fid={} in the PBA", f.fid));
   }
 }
 

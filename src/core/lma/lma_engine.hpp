@@ -215,6 +215,8 @@ class LmaEngine {
   void tunnel_unref(const wire::Ipv6Address& proxy_coa);
   void release_prefixes(const std::vector<wire::Ipv6Prefix>& prefixes);
   void event(EventKind kind, const MnId* mn, EntryId entry, std::uint32_t status, std::string detail);
+  void flow_event(EventKind kind, const MnId& mn, EntryId entry, std::uint16_t fid, std::uint32_t status,
+                  std::string detail);
   void resume_pending_for(const Now& now, EntryId deregistered);
   void on_upa(const wire::Ipv6Address& src, const wire::Message& m);
   std::vector<wire::Ipv6Prefix> other_prefixes(const BindingCacheEntry& e) const;
