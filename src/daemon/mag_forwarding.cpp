@@ -62,6 +62,30 @@ dataplane::Target MagForwarding::uplink_target(core::LinkId link) const {
   return dataplane::Target::tunnel(t == tunnels_.end() ? 0 : t->second.id);
 }
 
+// The table the MN's source rules lead to: the primary WAN link's, or for a multipath MN
+// the first live path's (the primary link may be the one that failed); 0 when none exists.
+std::uint32_t MagForwarding::uplink_table(core::LinkId link) const {
+  auto mp = multipath_.find(link);
+  auto t = tunnels_.find(mp != multipath_.end() ? mp->second.first_path : primary_coa_);
+  return t == tunnels_.end() ? 0 : t->second.table;
+}
+
+// Moves the link's source rules to uplink_table(): the new rule first, so the MN's uplink
+// always has one.
+std::optional<std::string> MagForwarding::repoint_uplink(core::LinkId link) {
+  std::uint32_t want = uplink_table(link);
+  if (want == 0) return std::nullopt;
+  std::optional<std::string> err;
+  for (auto& [key, table] : uplink_) {
+    if (key.first != link || table == want) continue;
+    auto r = routing_.rule_add(io::SourceRule{key.second, want, kRulePriority});
+    if (!r) r = routing_.rule_delete(io::SourceRule{key.second, table, kRulePriority});
+    if (r && !err) err = r;
+    if (!r) table = want;
+  }
+  return err;
+}
+
 // RFC 8278 §3.2 at the MAG: the MN's uplink is spread over the WAN tunnels by weight; the
 // packet leaves through the primary WAN link's table and the encap program redirects it to
 // the chosen tunnel's link.
@@ -84,6 +108,7 @@ std::optional<std::string> MagForwarding::set_multipath(const core::mag_op::Mult
   std::vector<std::size_t> all(o.paths.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (o.paths.empty()) return remove_multipath(o.link);
+  mp.first_path = o.paths.front().proxy_coa;
   if (auto err = make_group(mp.group, all)) return err;
 
   std::map<std::uint32_t, std::uint32_t> rules;
@@ -122,7 +147,7 @@ std::optional<std::string> MagForwarding::set_multipath(const core::mag_op::Mult
   }
   log_->info("data plane: link {} multipath over {} path(s), {} label rule(s), group {}", o.link, o.paths.size(),
              mp.rules.size(), mp.group);
-  return std::nullopt;
+  return repoint_uplink(o.link);
 }
 
 std::optional<std::string> MagForwarding::remove_multipath(core::LinkId link) {
@@ -138,6 +163,7 @@ std::optional<std::string> MagForwarding::remove_multipath(core::LinkId link) {
     if (gid) plane_->remove_group(gid);
   }
   plane_->remove_group(mp.group);
+  if (auto err = repoint_uplink(link)) return err;
   return std::nullopt;
 }
 
@@ -148,11 +174,11 @@ std::optional<std::string> MagForwarding::apply(const core::MagDataplaneOp& op) 
             [&](const core::mag_op::TunnelAdd& o) { return add_tunnel(o.lmaa, o.proxy_coa); },
             [&](const core::mag_op::TunnelRemove& o) { return remove_tunnel(o.proxy_coa); },
             [&](const core::mag_op::RouteAdd& o) -> std::optional<std::string> {
-              auto t = tunnels_.find(primary_coa_);
-              if (t == tunnels_.end()) return "no tunnel from " + primary_coa_.to_string();
+              std::uint32_t table = uplink_table(o.link);
+              if (table == 0) return "no tunnel for the uplink of link " + std::to_string(o.link);
               plane_->add_prefix(dataplane::PrefixRoute{o.prefix, o.link, uplink_target(o.link), false});
-              uplink_[{o.link, o.prefix}] = t->second.table;
-              return routing_.rule_add(io::SourceRule{o.prefix, t->second.table, kRulePriority});
+              uplink_[{o.link, o.prefix}] = table;
+              return routing_.rule_add(io::SourceRule{o.prefix, table, kRulePriority});
             },
             [&](const core::mag_op::RouteRemove& o) -> std::optional<std::string> {
               auto it = uplink_.find({o.link, o.prefix});

@@ -43,12 +43,15 @@ class MagForwarding {
   std::optional<std::string> set_multipath(const core::mag_op::MultipathSet& o);
   std::optional<std::string> remove_multipath(core::LinkId link);
   dataplane::Target uplink_target(core::LinkId link) const;
+  std::uint32_t uplink_table(core::LinkId link) const;
+  std::optional<std::string> repoint_uplink(core::LinkId link);
 
   // Seed 004: the MN on `link` sends over a weighted group of WAN tunnels; label rules are
   // flow rules of the link (selectors turned to the network's orientation) on their paths.
   struct Multipath {
     std::uint32_t group = 0;
     std::map<std::uint32_t, std::uint32_t> rules;  // rule id -> its group (0: one tunnel)
+    wire::Ipv6Address first_path;  // its table carries the MN's uplink to the encap program
   };
 
   wire::Ipv6Address primary_coa_;  // path 0: where single-path MNs are registered

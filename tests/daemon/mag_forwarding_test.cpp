@@ -164,6 +164,23 @@ TEST_F(MagForwardingTest, RouteAddOnAMultipathLinkTargetsTheGroup) {
   EXPECT_TRUE(routing_.source_rules.count({kP, 1000, 1000}));  // still leaves by the primary table
 }
 
+TEST_F(MagForwardingTest, UplinkFollowsTheFirstLivePathWhenThePrimaryWanLinkFails) {
+  tunnels();
+  apply(core::mag_op::RouteAdd{kLink, kP, true});
+  apply(multipath());
+  // RED (the primary link, table 1000) failed over: only BLUE (table 1001) is left.
+  auto blue_only = multipath();
+  blue_only.paths = {core::TunnelPath{2, kCoa2, 2, 1}};
+  blue_only.rules = {};
+  apply(blue_only);
+  EXPECT_EQ(routing_.source_rules, (std::set<std::tuple<wire::Ipv6Prefix, std::uint32_t, std::uint32_t>>{
+                                       {kP, 1001, 1000}}));
+  // RED is back first in the list: the rule returns to its table.
+  apply(multipath());
+  EXPECT_EQ(routing_.source_rules, (std::set<std::tuple<wire::Ipv6Prefix, std::uint32_t, std::uint32_t>>{
+                                       {kP, 1000, 1000}}));
+}
+
 TEST_F(MagForwardingTest, MultipathRemoveRestoresThePrimaryTunnelAndRemovesRulesAndGroups) {
   tunnels();
   apply(core::mag_op::RouteAdd{kLink, kP, true});

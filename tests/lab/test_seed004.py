@@ -1,0 +1,79 @@
+"""Seed 004 (RFC 8278), MAG multipath on real traffic: mag1 registers the MN over its two WAN
+links, RED (wan0, label 1) and BLUE (wan1, label 2). A label rule sends one flow over RED and
+falls back to BLUE: when RED goes down the path is de-registered over BLUE and the flow follows
+in both directions; when RED returns, so does the flow.
+
+    cn -- LMA ==RED== mag1 -- MN (if1)
+              ==BLUE=="""
+import json
+
+from conftest import PYTHON
+from test_dataplane import UDP_BURST, dataplane, tunnels
+from test_signaling import MN, active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
+
+RED, BLUE = "2001:db8:1::2", "2001:db8:3::2"
+CN = "2001:db8:c::2"
+
+POLICY = """multipath:
+  distribution: per-flow
+  rules:
+    - {{id: 1, priority: 10, selector: {{protocol: udp, dst_ports: {port}}}, labels: [1, 2]}}
+"""
+
+
+def indent(text, n):
+    return "".join(" " * n + line + "\n" for line in text.splitlines())
+
+
+def start(lab):
+    lma = lma_yaml(dataplane(lab, "lma")).replace(
+        "    features: {shared_prefixes: true}\n",
+        "    features: {shared_prefixes: true, multipath: true}\n" + indent(POLICY.format(port=7001), 4))
+    mag1 = mag_yaml(1, RED, "wlan", dataplane(lab, "mag1")).replace(
+        f"proxy_coa: {RED}\n",
+        f"wan_links:\n  - {{interface: wan0, address: {RED}, label: 1}}\n"
+        f"  - {{interface: wan1, address: {BLUE}, att: eutran, label: 2}}\n").replace(
+        '"02:00:00:00:02:01"]}', '"02:00:00:00:02:01"], multipath: true}') + POLICY.format(port=7002)
+    configure(lab, lma=lma, mag1=mag1, mn=mn_yaml(if2=False))
+    lab.start("lma", "mag1", "mn")
+    wait_for("two paths", lambda: len(active(lab.ctl("lma", "bindings"))) == 2)
+    return wait_for("the MN's address", lambda: [a["local"] for a in json.loads(
+        lab.run("mn", "ip", "-6", "-j", "addr", "show", "dev", "if1").stdout)[0]["addr_info"]
+        if a.get("scope") == "global"])[0]
+
+
+def mag_tunnels(lab):
+    return {t["local"]: t for t in lab.ctl("mag1", "dataplane")["tunnels"]}
+
+
+def pinned_flow_path(lab, mn_addr, n=100):
+    """Which path carries n packets of the pinned flow each way: (downlink, uplink)."""
+    t0, m0 = tunnels(lab), mag_tunnels(lab)
+    lab.run("cn", PYTHON, "-c", UDP_BURST, mn_addr, "7001", str(n))
+    t1 = tunnels(lab)
+    lab.run("mn", PYTHON, "-c", UDP_BURST, CN, "7002", str(n))
+    m1 = mag_tunnels(lab)
+    down = {coa: t1[coa]["tx_packets"] - t0[coa]["tx_packets"] for coa in t1 if coa in t0}
+    up = {coa: m1[coa]["tx_packets"] - m0.get(coa, {"tx_packets": 0})["tx_packets"] for coa in m1}
+    pick = lambda d: [coa for coa, c in d.items() if c >= n]
+    return pick(down), pick(up), down, up
+
+
+def test_a_flow_pinned_to_red_falls_back_to_blue_when_red_fails_and_returns_with_it(lab):
+    mn_addr = start(lab)
+    down, up, *_ = pinned_flow_path(lab, mn_addr)
+    assert (down, up) == ([RED], [RED]), _
+
+    # RED fails. Its address stays (as on a modem that lost its bearer); its routes go.
+    lab.run("mag1", "sysctl", "-qw", "net.ipv6.conf.wan0.keep_addr_on_down=1")
+    lab.run("mag1", "ip", "link", "set", "wan0", "down")
+    wait_for("RED de-registered", lambda: [b["proxy_coa"] for b in active(lab.ctl("lma", "bindings"))] == [BLUE])
+    down, up, d, u = pinned_flow_path(lab, mn_addr)
+    assert (down, up) == ([BLUE], [BLUE]), (d, u)
+    assert lab.ctl("mag1", "counters")["path_failovers"] >= 1
+
+    lab.run("mag1", "ip", "link", "set", "wan0", "up")
+    wait_for("wan0's connected route", lambda: "2001:db8:1::/64" in lab.run("mag1", "ip", "-6", "route").stdout)
+    lab.run("mag1", "ip", "-6", "route", "replace", "2001:db8:ffff::1/128", "via", "2001:db8:1::1", "dev", "wan0")
+    wait_for("RED back", lambda: len(active(lab.ctl("lma", "bindings"))) == 2, timeout=40)
+    wait_for("the plan with RED", lambda: pinned_flow_path(lab, mn_addr, n=20)[:2] == ([RED], [RED]), timeout=20)
