@@ -432,7 +432,7 @@ LmaDaemonConfig read_lma(const Value& root) {
       root.map({"address", "mags", "pool", "timestamps", "mn_generated_timestamps",
                 "timestamp_window_ms", "min_delay_before_bce_delete_ms",
                 "max_delay_before_new_bce_assign_ms", "wait_on_unknown_handoff", "max_lifetime_s",
-                "fixed_mag_link_local", "fmi_flow_information", "upn_retransmit_delay_ms",
+                "fixed_mag_link_local", "fmi_flow_information", "multipath", "upn_retransmit_delay_ms",
                 "upn_max_retransmissions", "muho_option_type", "mns", "dataplane", "api", "log"});
   LmaDaemonConfig c;
   auto& e = c.engine;
@@ -462,6 +462,7 @@ LmaDaemonConfig read_lma(const Value& root) {
 
   e.timestamps = top.flag("timestamps", e.timestamps);
   e.mn_generated_timestamps = top.flag("mn_generated_timestamps", e.mn_generated_timestamps);
+  e.multipath = top.flag("multipath", e.multipath);
   e.timestamp_window = read_ms(top, "timestamp_window_ms", e.timestamp_window, 1, 60'000);
   e.min_delay_before_bce_delete =
       read_ms(top, "min_delay_before_bce_delete_ms", e.min_delay_before_bce_delete, 0, 600'000);

@@ -78,6 +78,21 @@ TEST_F(Multipath, UnauthorizedMnIsRefusedWith180AndBothOptionsEchoed) {
   EXPECT_TRUE(entries_of("mn1@example.com").empty());
 }
 
+TEST_F(Multipath, LmaWithoutMultipathSupportAnswersAsALegacyLma) {
+  // RFC 8278 §4.4: the options are skipped, the PBU is an ordinary registration, the PBA
+  // carries neither option (the MAG then falls back to one path).
+  auto c = config();
+  c.multipath = false;
+  reset(c);
+  auto a = pba(kMag1, path(1, kRed));
+  EXPECT_EQ(status(a), wire::BaStatus::kAccepted);
+  EXPECT_EQ(wire::find_option<wire::MagMultipathBindingOption>(a), nullptr);
+  EXPECT_EQ(wire::find_option<wire::MagIdentifierOption>(a), nullptr);
+  ASSERT_EQ(entries_of("mp@example.com").size(), 1u);
+  EXPECT_FALSE(entries_of("mp@example.com")[0]->path);
+  EXPECT_FALSE(plan());
+}
+
 TEST_F(Multipath, MultipathRequestWithoutMagIdentifierIsRefused) {
   auto s = path(1, kRed);
   s.mag_id.reset();

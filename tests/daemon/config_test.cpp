@@ -188,6 +188,7 @@ TEST(LmaConfig, EveryKeyReachesItsField) {
           "max_lifetime_s: 600\n"
           "fixed_mag_link_local: fe80::99\n"
           "fmi_flow_information: false\n"
+          "multipath: false\n"
           "upn_retransmit_delay_ms: 250\n"
           "upn_max_retransmissions: 5\n"
           "muho_option_type: 200\n"
@@ -213,6 +214,7 @@ TEST(LmaConfig, EveryKeyReachesItsField) {
   EXPECT_EQ(c.engine.max_lifetime_s, 600u);
   EXPECT_EQ(c.engine.fixed_mag_link_local, v6("fe80::99"));
   EXPECT_FALSE(c.engine.fmi_flow_information);
+  EXPECT_FALSE(c.engine.multipath);
   EXPECT_EQ(c.engine.upn_retransmit_delay, milliseconds(250));
   EXPECT_EQ(c.engine.upn_max_retransmissions, 5u);
   EXPECT_EQ(c.engine.codec.muho_option_type, 200);
@@ -257,7 +259,7 @@ TEST(LmaConfig, UnknownKeyNamesFileLineAndKey) {
             "mn_generated_timestamps, timestamp_window_ms, min_delay_before_bce_delete_ms, "
             "max_delay_before_new_bce_assign_ms, wait_on_unknown_handoff, max_lifetime_s, "
             "fixed_mag_link_local, "
-            "fmi_flow_information, upn_retransmit_delay_ms, upn_max_retransmissions, "
+            "fmi_flow_information, multipath, upn_retransmit_delay_ms, upn_max_retransmissions, "
             "muho_option_type, mns, dataplane, api, "
             "log");
 }

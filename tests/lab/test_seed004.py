@@ -9,6 +9,7 @@ import json
 
 from conftest import PYTHON
 from test_dataplane import UDP_BURST, dataplane, tunnels
+from test_primary_hoa import tshark
 from test_signaling import MN, active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
 
 RED, BLUE = "2001:db8:1::2", "2001:db8:3::2"
@@ -77,3 +78,43 @@ def test_a_flow_pinned_to_red_falls_back_to_blue_when_red_fails_and_returns_with
     lab.run("mag1", "ip", "-6", "route", "replace", "2001:db8:ffff::1/128", "via", "2001:db8:1::1", "dev", "wan0")
     wait_for("RED back", lambda: len(active(lab.ctl("lma", "bindings"))) == 2, timeout=40)
     wait_for("the plan with RED", lambda: pinned_flow_path(lab, mn_addr, n=20)[:2] == ([RED], [RED]), timeout=20)
+
+
+def single_path_fallback(lab, lma_text):
+    mag1 = mag_yaml(1, RED, "wlan", dataplane(lab, "mag1")).replace(
+        f"proxy_coa: {RED}\n",
+        f"wan_links:\n  - {{interface: wan0, address: {RED}, label: 1}}\n"
+        f"  - {{interface: wan1, address: {BLUE}, att: eutran, label: 2}}\n").replace(
+        '"02:00:00:00:02:01"]}', '"02:00:00:00:02:01"], multipath: true}')
+    configure(lab, lma=lma_text, mag1=mag1, mn=mn_yaml(if2=False))
+    with lab.capture("lma", "any") as signaling:
+        lab.start("lma", "mag1", "mn")
+        wait_for("one binding", lambda: active(lab.ctl("lma", "bindings")))
+        mn_addr = wait_for("the MN's address", lambda: [a["local"] for a in json.loads(
+            lab.run("mn", "ip", "-6", "-j", "addr", "show", "dev", "if1").stdout)[0]["addr_info"]
+            if a.get("scope") == "global"])[0]
+        wait_for("the MAG's fallback", lambda: lab.ctl("mag1", "counters")["multipath_refused"] >= 1)
+    bindings = active(lab.ctl("lma", "bindings"))
+    assert [b["proxy_coa"] for b in bindings] == [RED] and "multipath" not in bindings[0], bindings
+    assert lab.ctl("mag1", "dataplane")["multipath"] == []
+    t0 = tunnels(lab)
+    lab.run("cn", PYTHON, "-c", UDP_BURST, mn_addr, "9", "50")
+    t1 = tunnels(lab)
+    assert t1[RED]["tx_packets"] - t0[RED]["tx_packets"] == 50 and BLUE not in t1, (t0, t1)
+    return signaling
+
+
+def test_an_unauthorized_mn_gets_180_and_the_mag_falls_back_to_one_path(lab):
+    # The LMA's profile does not grant multipath: PBA 180 (RFC 8278 §4.3), then one path.
+    pcap = single_path_fallback(lab, lma_yaml(dataplane(lab, "lma")))
+    statuses = [s[0] for s in tshark(pcap, "mip6.mhtype == 6", ("mip6.ba.status",))]
+    assert "180" in statuses and "0" in statuses, statuses
+
+
+def test_an_lma_without_multipath_support_makes_the_mag_use_one_path(lab):
+    # RFC 8278 §4.4: an LMA that ignores the options answers without them; the MAG notices.
+    lma = lma_yaml(dataplane(lab, "lma") + "multipath: false\n").replace(
+        "    features: {shared_prefixes: true}\n", "    features: {shared_prefixes: true, multipath: true}\n")
+    pcap = single_path_fallback(lab, lma)
+    statuses = [s[0] for s in tshark(pcap, "mip6.mhtype == 6", ("mip6.ba.status",))]
+    assert statuses and set(statuses) == {"0"}, statuses

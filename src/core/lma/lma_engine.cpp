@@ -75,6 +75,18 @@ void LmaEngine::event(EventKind kind, const MnId* mn, EntryId entry, std::uint32
   events_.push_back(Event{kind, mn ? mn->to_string() : std::string{}, entry, status, std::move(detail)});
 }
 
+LmaEngine::PbuView LmaEngine::view_of(const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
+                           const wire::Message& m) const {
+  PbuView v = PbuView::of(src, dst, m);
+  if (!config_.multipath) {
+    // RFC 8278 §4.4: an LMA without multipath support skips the options it does not know
+    // and answers as for an ordinary PBU; the MAG sees no echo and falls back to one path.
+    v.mmb = nullptr;
+    v.mag_id = nullptr;
+  }
+  return v;
+}
+
 void LmaEngine::flow_event(EventKind kind, const MnId& mn, EntryId entry, std::uint16_t fid, std::uint32_t status,
                            std::string detail) {
   events_.push_back(Event{kind, mn.to_string(), entry, status, std::move(detail), fid});
@@ -142,7 +154,7 @@ void LmaEngine::on_heartbeat(const wire::Ipv6Address& src, const wire::Ipv6Addre
 void LmaEngine::on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
                        const wire::Message& m) {
   ++counters_.pbu_received;
-  PbuView v = PbuView::of(src, dst, m);
+  PbuView v = view_of(src, dst, m);
   if (!v.mn_id) return reject(now, v, BaStatus::kMissingMnIdOption);                     // 4
   if (!policy_.mag_authorized(v.proxy_coa)) return reject(now, v, BaStatus::kMagNotAuthorizedForProxyReg);  // 5
   v.profile = policy_.find(v.mn);
@@ -533,7 +545,7 @@ void LmaEngine::resume_pending_for(const Now& now, EntryId deregistered) {
     PendingPbu p = std::move(it->second);
     timers_.cancel({TimerKind::kPendingNew, it->first});
     it = pending_.erase(it);
-    PbuView v = PbuView::of(p.src, p.dst, p.message);
+    PbuView v = view_of(p.src, p.dst, p.message);
     v.profile = policy_.find(v.mn);
     if (!v.profile || !cache_.find(deregistered)) continue;
     update_session(now, v, deregistered);
@@ -674,7 +686,7 @@ void LmaEngine::handle_timeout(const Now& now) {
         if (it == pending_.end()) break;
         PendingPbu p = std::move(it->second);
         pending_.erase(it);
-        PbuView v = PbuView::of(p.src, p.dst, p.message);
+        PbuView v = view_of(p.src, p.dst, p.message);
         v.profile = policy_.find(v.mn);
         if (v.profile) {
           if (EntryId id = create_session(now, v, {})) after_multipath_accept(v, id);

@@ -42,6 +42,7 @@ struct LmaConfig {
   Duration upn_retransmit_delay = milliseconds(1000);
   std::uint32_t upn_max_retransmissions = 2;
   bool fmi_flow_information = true;  // seed 001 §3.4: FID options with traffic selectors in FMIs
+  bool multipath = true;  // seed 004 / RFC 8278 support; false: MMB and MAG-ID are ignored
   wire::CodecConfig codec;
 };
 
@@ -188,6 +189,8 @@ class LmaEngine {
   };
   struct PbuView;
   struct Decision;
+
+  PbuView view_of(const wire::Ipv6Address& src, const wire::Ipv6Address& dst, const wire::Message& m) const;
 
   void on_pbu(const Now& now, const wire::Ipv6Address& src, const wire::Ipv6Address& dst,
               const wire::Message& m);
