@@ -24,13 +24,18 @@ from test_signaling import MN, active, assert_oracle_clean, configure, lma_yaml,
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
 
 
-def test_fmi_moves_flow_x_to_mag2_which_routes_pref1_off_link_without_advertising_it(lab):
+def start_with_own_prefixes(lab):
+    """if1 via mag1, if2 via mag2 with its own prefix (HI 1): the bindings by proxy-CoA."""
     configure(lab, lma=lma_yaml(dataplane(lab, "lma")), mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
               mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml())
     lab.start("lma", "mag1", "mag2", "mn")
     entries = wait_for("two bindings", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
                        and active(lab.ctl("lma", "bindings")))
-    by_coa = {e["proxy_coa"]: e for e in entries}
+    return {e["proxy_coa"]: e for e in entries}
+
+
+def test_fmi_moves_flow_x_to_mag2_which_routes_pref1_off_link_without_advertising_it(lab):
+    by_coa = start_with_own_prefixes(lab)
     pref1, pref2 = by_coa[MAG1]["prefixes"][0], by_coa[MAG2]["prefixes"][0]
     assert pref1 != pref2
     if1 = wait_for("pref1 on if1", lambda: addresses(lab, "if1"))[0]
@@ -83,12 +88,7 @@ def test_fmi_moves_flow_x_to_mag2_which_routes_pref1_off_link_without_advertisin
 def test_fma_132_from_a_mag_that_lost_the_mn_rolls_the_move_back_and_ctl_reports_it(lab):
     # RFC 7864 / seed 001 §3.2.2: a MAG without the MN answers the FMI with status 132 (MN
     # not attached); the LMA keeps the flow where it was and says so.
-    configure(lab, lma=lma_yaml(dataplane(lab, "lma")), mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
-              mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml())
-    lab.start("lma", "mag1", "mag2", "mn")
-    entries = wait_for("two bindings", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
-                       and active(lab.ctl("lma", "bindings")))
-    by_coa = {e["proxy_coa"]: e for e in entries}
+    by_coa = start_with_own_prefixes(lab)
     pref1 = by_coa[MAG1]["prefixes"][0]
     ctl_lma(lab, "flow", "set", MN, "1", "10", str(by_coa[MAG1]["bid"]),
             f"{{dst: {pref1}, protocol: udp, dst_ports: 5001}}")
