@@ -18,6 +18,8 @@ PACKAGES=(
   iproute2 procps
   # independent oracles for the conformance tests
   tshark python3-scapy python3-pytest
+  # benchmarks
+  iperf3 iptables libnetfilter-queue-dev python3-matplotlib   # bench/dataplane (TCP, NFQUEUE baseline, plots)
 )
 
 missing=()
