@@ -128,6 +128,7 @@ def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, i
         m["fmi_to_fma_ms"] = ms(fma[0] - fmi[0]) if fmi and fma else None
         m["fma_to_first_ms"] = ms(new[0][0] - fma[0]) if fma and new else None
     before = sum(1 for s in lost_seqs if flow.sched_ns(s) < bounds[0])
+    after = sum(1 for s in lost_seqs if flow.sched_ns(s) >= bounds[-1])
     lat = [m["latency_ms"] for m in moves]
     groups = {"all": moves, "to mag2": [m for m in moves if m["to"] == MAG2],
               "to mag1": [m for m in moves if m["to"] == MAG1],
@@ -137,7 +138,7 @@ def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, i
         "sender": sender, "receiver": receiver,
         "counts": {"sent": sent, "received_unique": len(received), "duplicates": dup,
                    "lost_total": len(lost_seqs), "lost_before_first_move": before,
-                   "lost_during_moves": sum(m["lost"] for m in moves),
+                   "lost_during_moves": sum(m["lost"] for m in moves), "lost_after_last_window": after,
                    "moves": len(moves), "moves_observed": sum(1 for m in moves if m["observed"])},
         "latency_ms": summary(lat),
         "latency_ms_by_group": {g: summary([m["latency_ms"] for m in ms_]) for g, ms_ in groups.items() if ms_},

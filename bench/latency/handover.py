@@ -124,7 +124,8 @@ def analyse(cycles, t_end, flow, sender, receiver, records, acc2, mh_cap, pref1,
                    "lost_up_phase": sum(c["lost_up_phase"] for c in cycles),
                    "lost_down_phase": sum(c["lost_down_phase"] for c in cycles),
                    "lost_before_first_cycle": sum(1 for s in lost_seqs if flow.sched_ns(s) < cycles[0]["t_down_ns"])
-                   if cycles else len(lost_seqs)},
+                   if cycles else len(lost_seqs),
+                   "lost_after_last_window": sum(1 for s in lost_seqs if flow.sched_ns(s) >= t_end)},
         "summary": {k: summary([c[k] for c in cycles]) for k in keys},
     }
 
