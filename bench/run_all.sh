@@ -17,10 +17,10 @@
 #               short micro-benchmarks): a smoke test of the whole chain, not figures to quote
 # --build-dir   the CMake build tree with pmipx and the benchmarks (default: build); built with
 #               ninja first unless --no-build
-# Needs root for the lab parts. Idempotent: results are overwritten, leftovers of an earlier
-# run that was killed are removed first, and on exit (also on failure or Ctrl-C) every lab
-# namespace created during the run by a benchmark of this script (names starting with one of
-# $RUN_ALL_LAB_PREFIXES, default "blt bdp bsg") is torn down with lab/lab.sh down.
+# Needs root for the lab parts. Idempotent: results are overwritten, one run at a time (a lock),
+# and every lab the run makes is named $RUN_ALL_LAB_PREFIX... (default bltr): leftovers of a
+# killed run are removed first, and on exit (also on failure or Ctrl-C) all of them are torn
+# down with lab/lab.sh down.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +32,7 @@ BUILD_DIR=$REPO/build
 OUT=$REPO/bench/results
 NO_BUILD=0
 REPORT=1
-LAB_PREFIXES=${RUN_ALL_LAB_PREFIXES:-blt bdp bsg}
+PREFIX=${RUN_ALL_LAB_PREFIX:-bltr}
 ARGS_ORIG="$*"
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -69,35 +69,25 @@ exec 9>"$LOCK"
 flock -n 9 || { echo "run_all: another bench/run_all.sh holds $LOCK" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------- teardown
-ns_list() { ip netns list 2>/dev/null | awk '{print $1}' | sort -u; }
-NS_BEFORE=$(ns_list)
-ours() { # lab name -> 0 when it starts with one of LAB_PREFIXES
-  local p
-  for p in $LAB_PREFIXES; do [[ $1 == "$p"* ]] && return 0; done
-  return 1
+# Every lab this script makes is named $PREFIX...: latency PREFIX{fs,ff,ho}, and the other
+# parts get --lab-prefix PREFIXdp / PREFIXsg when their script takes that option (a script
+# that does not names and removes its own labs). We hold the lock, so any PREFIX... lab is
+# ours: a leftover of a killed run is removed before, and everything after the run.
+labs_of_ours() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" | sed 's/-[^-]*$//' | sort -u || true
+  ls -d /run/pmipx/"$PREFIX"* 2>/dev/null | xargs -rn1 basename || true
 }
-down_lab() { PMIPX_BIN=$BUILD_DIR/pmipx bash "$REPO/lab/lab.sh" down --name "$1" >/dev/null 2>&1 || true; }
 cleanup() {
-  local ns lab seen=" "
-  for ns in $(comm -13 <(printf '%s\n' "$NS_BEFORE") <(ns_list)); do
-    lab=${ns%-*}
-    ours "$lab" || continue
-    [[ $seen == *" $lab "* ]] && continue
-    seen+="$lab "
+  local lab
+  for lab in $(labs_of_ours | sort -u); do
     log "tearing down lab $lab"
-    down_lab "$lab"
+    PMIPX_BIN=$BUILD_DIR/pmipx bash "$REPO/lab/lab.sh" down --name "$lab" >/dev/null 2>&1 || true
   done
 }
+cleanup
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Leftovers of a killed run of this script (we hold the lock, so no other run owns them).
-for lab in bltfs bltff bltho; do
-  [[ -d /run/pmipx/$lab ]] || ip netns list 2>/dev/null | grep -q "^$lab-" || continue
-  log "removing leftover lab $lab"
-  down_lab "$lab"
-done
 
 # ---------------------------------------------------------------------------- build
 if [[ $NO_BUILD -eq 0 ]]; then
@@ -134,9 +124,9 @@ latency() {
   [[ $QUICK -eq 1 ]] && fm=(--moves 2 --rtt-count 5 --dwell 0.2) && ho=(--cycles 1)
   rm -f "$OUT/latency.json"
   PMIPX_BIN=$BUILD_DIR/pmipx $PY "$REPO/bench/latency/flow_move.py" "${fm[@]}" --out "$OUT" \
-    --workdir "$WORK/latency" --no-render &&
+    --lab-prefix "$PREFIX" --workdir "$WORK/latency" --no-render &&
     PMIPX_BIN=$BUILD_DIR/pmipx $PY "$REPO/bench/latency/handover.py" "${ho[@]}" --out "$OUT" \
-      --workdir "$WORK/latency" --no-render &&
+      --lab-prefix "$PREFIX" --workdir "$WORK/latency" --no-render &&
     $PY "$REPO/bench/latency/render.py" "$OUT" >/dev/null
 }
 
@@ -145,6 +135,7 @@ external() { # part script: run it with the options it understands
   grep -q -- '--build-dir' "$script" && args+=(--build-dir "$BUILD_DIR")
   grep -q -- '--out' "$script" && args+=(--out "$OUT")
   [[ $QUICK -eq 1 ]] && grep -q -- '--quick' "$script" && args+=(--quick)
+  grep -q -- '--lab-prefix' "$script" && args+=(--lab-prefix "$PREFIX$([[ $part == dataplane ]] && echo dp || echo sg)")
   PMIPX_BIN=$BUILD_DIR/pmipx bash "$script" "${args[@]}"
 }
 
@@ -204,7 +195,7 @@ if [[ $REPORT -eq 1 ]]; then
   $PY "$REPO/bench/report.py" --out "$OUT" --output "$REPO/BENCHMARKS.md"
   log "wrote $REPO/BENCHMARKS.md"
 fi
-rm -rf "$WORK"
 rc=0
 for part in "${!STATUS[@]}"; do [[ ${STATUS[$part]} == failed ]] && rc=1; done
+if [[ $rc -eq 0 ]]; then rm -rf "$WORK"; else log "captures and logs kept in $WORK"; fi
 exit $rc

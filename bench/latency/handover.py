@@ -17,7 +17,9 @@ datagram. Each cycle:
      registers with HI 6 (PBU/PBA), advertises pref1 and the LMA puts the flow back on mag2.
 Measured on mag2's access link (dumpcap, the same clock as the command): the first RS after
 the link came up, the first RA after it with pref1 (non-zero valid lifetime), the first
-packet of the flow; PBU and PBA on the LMA. Loss in the up phase = sequence numbers never
+packet of the flow sent after the link came up (a few older ones wait in mag2's neighbor
+queue while the MN's link is down and are flushed by the RS: counted apart); PBU and PBA on
+the LMA. Loss in the up phase = sequence numbers never
 received whose scheduled send time falls between the link-up and the next cycle."""
 import argparse
 import pathlib
@@ -96,7 +98,11 @@ def analyse(cycles, t_end, flow, sender, receiver, records, acc2, mh_cap, pref1,
         t_rs = rs[0] if rs else None
         ra = [ts for ts, typ, prefixes in icmp if typ == 134 and t_rs is not None and t_rs <= ts < t_next
               and any(p == pref1 and valid > 0 for p, valid in prefixes)]
-        first = [ts for ts, _seq in pkts if t_up <= ts < t_next]
+        # Only datagrams sent after the link came up: a few sent while if2 was going down
+        # wait in mag2's neighbor queue (INCOMPLETE entry for the MN) and are flushed when the
+        # RS refreshes it, before any registration; they are counted, not taken as the handover.
+        first = [ts for ts, seq in pkts if t_up <= ts < t_next and flow.sched_ns(seq) >= t_up]
+        stale = [seq for ts, seq in pkts if t_up <= ts < t_next and flow.sched_ns(seq) < t_up]
         pbu = [ts for ts, src, _dst, t in mh if t == 5 and src == MAG2 and t_up <= ts < t_next]
         pba = [ts for ts, _src, dst, t in mh if t == 6 and dst == MAG2 and pbu and pbu[0] <= ts < t_next]
         rx = [tr for tr, ifx in received.values() if ifx == if2_index and t_up <= tr < t_next]
@@ -111,8 +117,12 @@ def analyse(cycles, t_end, flow, sender, receiver, records, acc2, mh_cap, pref1,
             "pba_to_ra_ms": ms(ra[0] - pba[0]) if pba and ra else None,
             "pba_to_first_packet_ms": ms(first[0] - pba[0]) if pba and first else None,
             "mn_first_rx_if2_ms": ms(min(rx) - t_up) if rx else None,
+            "stale_packets_flushed": len(stale),
             "lost_up_phase": sum(1 for s in lost_seqs if t_up <= flow.sched_ns(s) < t_next),
             "lost_down_phase": sum(1 for s in lost_seqs if c["t_down_ns"] <= flow.sched_ns(s) < t_up),
+            # when the datagrams lost in the up phase were sent, relative to the RS (ms)
+            "lost_up_sent_after_rs_ms": [round(ms(flow.sched_ns(s) - t_rs), 3) for s in lost_seqs
+                                         if t_up <= flow.sched_ns(s) < t_next] if t_rs else [],
         })
     keys = ("up_to_rs_ms", "rs_to_ra_ms", "rs_to_first_packet_ms", "rs_to_pbu_ms", "pbu_to_pba_ms", "pba_to_ra_ms",
             "pba_to_first_packet_ms", "down_to_gone_ms", "lost_up_phase", "lost_down_phase")
@@ -121,7 +131,8 @@ def analyse(cycles, t_end, flow, sender, receiver, records, acc2, mh_cap, pref1,
         "counts": {"sent": sender["sent"], "received_unique": len(received), "lost_total": len(lost_seqs),
                    "cycles": len(cycles), "rs_seen": sum(c["rs_seen"] for c in cycles),
                    "ra_seen": sum(c["ra_seen"] for c in cycles), "observed": sum(c["observed"] for c in cycles),
-                   "lost_up_phase": sum(c["lost_up_phase"] for c in cycles),
+                   "stale_packets_flushed": sum(c["stale_packets_flushed"] for c in cycles),
+            "lost_up_phase": sum(c["lost_up_phase"] for c in cycles),
                    "lost_down_phase": sum(c["lost_down_phase"] for c in cycles),
                    "lost_before_first_cycle": sum(1 for s in lost_seqs if flow.sched_ns(s) < cycles[0]["t_down_ns"])
                    if cycles else len(lost_seqs),

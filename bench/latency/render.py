@@ -110,6 +110,11 @@ def handover_md(h):
                      ("up_to_rs_ms", "`ip link set if2 up` → RS (MN agent)"),
                      ("down_to_gone_ms", "(down phase) `ip link set if2 down` → entry gone at the LMA")):
         out.append(f"| {title} | {s[k]['n']} | {row(s[k], 3)} |")
+    stale = sum(c.get("stale_packets_flushed", 0) for c in h["cycles"])
+    out += ["", f"\"First downlink packet\" is the first datagram sent after the link-up: {stale} older ones in total "
+                "waited in mag2's neighbor queue (the MN's entry was INCOMPLETE while its link was down) and went "
+                "out right after the RS refreshed it, before any registration; they are not counted as the "
+                "handover."]
     out += ["", f"Packets lost in the up phase (link-up to the next cycle): {n['lost_up_phase']} in total, "
                 f"per cycle max {f(s['lost_up_phase']['max'])}. In the down phase (link lost until the entry is "
                 f"deleted and the flow falls back to mag1, which is failure detection, not handover): "
