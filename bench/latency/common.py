@@ -401,17 +401,18 @@ def inner(pkt):
     return None
 
 
-def flow_packets(path, port=PORT):
-    """[(ts_ns, seq)] of udp_pace datagrams to PORT in a capture."""
+def flow_packets(path, port=PORT, with_send_time=False):
+    """[(ts_ns, seq)] (or (ts_ns, seq, sent_ns)) of udp_pace datagrams to PORT in a capture."""
     out = []
     for ts, pkt in read_pcap(path):
         r = inner(pkt)
-        if not r or r[0] != 17 or len(r[3]) < 24:
+        if not r or r[0] != 17 or len(r[3]) < 40:
             continue
         udp = r[3]
         if struct.unpack_from("!H", udp, 2)[0] != port or udp[8:12] != b"pmxp":
             continue
-        out.append((ts, struct.unpack_from("!Q", udp, 16)[0]))
+        seq = struct.unpack_from("!Q", udp, 16)[0]
+        out.append((ts, seq, struct.unpack_from("!Q", udp, 32)[0]) if with_send_time else (ts, seq))
     return out
 
 

@@ -28,6 +28,7 @@ lab for the target "under one LMA-MAG round trip + 1 ms"."""
 import argparse
 import json
 import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,7 +61,14 @@ def run_case(case, args, tools, workdir):
         moves = []
         for i in range(args.moves):
             target, source = (MAG2, MAG1) if i % 2 == 0 else (MAG1, MAG2)
-            r = api.call("POST", "/flows/move", {"mn": MN, "fid": 1, "bid": bid[target]})
+            if args.trigger == "ctl":
+                t_call = time.time_ns()
+                p = subprocess.run([common.pmipx_bin(), "ctl", "--netns", lab.ns("lma"), "flow", "move", MN, "1",
+                                    str(bid[target]), "--json"], capture_output=True, text=True)
+                r = {"t_call_ns": t_call, "t_return_ns": time.time_ns(), "status": 200 if p.returncode == 0 else 409,
+                     "body": json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else {"error": p.stderr}}
+            else:
+                r = api.call("POST", "/flows/move", {"mn": MN, "fid": 1, "bid": bid[target]})
             if r["status"] != 200:
                 raise RuntimeError(f"move {i} refused: {r}")
             time.sleep(args.dwell)
@@ -76,7 +84,7 @@ def run_case(case, args, tools, workdir):
                 bid[MAG2] = lab.flap("if2", MAG2)["bid"]
             moves.append({"i": i, "from": source, "to": target, "to_bid": bid[target],
                           "t_cmd_ns": r["t_call_ns"], "api_ms": ms(r["t_return_ns"] - r["t_call_ns"]),
-                          "pending_fma": r["body"].get("pending_fma"), "last_move": f.get("last_move")})
+                          "pending_fma": r["body"].get("pending_fma") if isinstance(r["body"], dict) else None, "last_move": f.get("last_move")})
         t_end = time.time_ns()
         sender, receiver = flow.stop()
         drops = common.stop_all([*caps.values(), mh_cap])
@@ -92,7 +100,7 @@ def run_case(case, args, tools, workdir):
 
 
 def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, ifindex):
-    on = {coa: common.flow_packets(c.path) for coa, c in caps.items()}
+    on = {coa: common.flow_packets(c.path, with_send_time=True) for coa, c in caps.items()}
     mh = common.mh_packets(mh_cap.path)
     received = {}
     dup = 0
@@ -106,11 +114,13 @@ def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, i
     bounds = [m["t_cmd_ns"] for m in moves] + [t_end]
     for k, m in enumerate(moves):
         t0, t1 = bounds[k], bounds[k + 1]
-        new = [(ts, s) for ts, s in on[m["to"]] if t0 <= ts < t1]
-        old = [(ts, s) for ts, s in on[m["from"]] if t0 <= ts < t1]
+        new = [(ts, s, sent) for ts, s, sent in on[m["to"]] if t0 <= ts < t1]
+        old = [(ts, s, sent) for ts, s, sent in on[m["from"]] if t0 <= ts < t1]
         m["observed"] = bool(new)
         m["latency_ms"] = ms(new[0][0] - t0) if new else None
         m["first_new_seq"] = new[0][1] if new else None
+        # when that packet left the sender: a stalled sender delays the observation, not the move
+        m["first_new_sent_after_cmd_ms"] = ms(new[0][2] - t0) if new else None
         m["last_old_ms"] = ms(old[-1][0] - t0) if old else None
         m["last_old_seq"] = old[-1][1] if old else None
         m["packets_new_path"] = len(new)
@@ -118,7 +128,12 @@ def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, i
         # The MN's own view: the first datagram received on the new interface after the command.
         rx = [tr for s, (tr, ifx) in received.items() if ifx == ifindex[m["to"]] and t0 <= tr < t1]
         m["mn_first_rx_ms"] = ms(min(rx) - t0) if rx else None
-        m["lost"] = sum(1 for s in lost_seqs if t0 <= flow.sched_ns(s) < t1)
+        lost_here = [s for s in lost_seqs if t0 <= flow.sched_ns(s) < t1]
+        m["lost"] = len(lost_here)
+        # when the lost datagrams were sent, relative to the move command (first 20, ms)
+        m["lost_sent_after_cmd_ms"] = [round(ms(flow.sched_ns(s) - t0), 3) for s in lost_here[:20]]
+        # first on the new path right after the last on the old one: 0 = no gap, no reordering
+        m["seq_gap"] = (new[0][1] - old[-1][1] - 1) if new and old else None
         sig = [(ts, src, dst, t) for ts, src, dst, t in mh if t0 <= ts < t1]
         fmi = [ts for ts, src, dst, t in sig if t == 19 and dst == m["to"]]
         fma = [ts for ts, src, dst, t in sig if t == 20 and src == m["to"]]
@@ -143,6 +158,7 @@ def analyse(case, moves, t_end, flow, sender, receiver, records, caps, mh_cap, i
         "latency_ms": summary(lat),
         "latency_ms_by_group": {g: summary([m["latency_ms"] for m in ms_]) for g, ms_ in groups.items() if ms_},
         "lost_per_move": summary([m["lost"] for m in moves]),
+        "moves_seamless": sum(1 for m in moves if m["seq_gap"] == 0 and m["lost"] == 0),
         "api_ms": summary([m["api_ms"] for m in moves]),
         "fmi_breakdown_ms": {k: summary([m[k] for m in moves if m["fmi"]])
                              for k in ("cmd_to_fmi_ms", "fmi_to_fma_ms", "fma_to_first_ms")},
@@ -157,6 +173,9 @@ def main(argv=None):
     ap.add_argument("--dwell", type=float, default=0.3, help="seconds between a move and the check it applied")
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--rtt-count", type=int, default=50)
+    ap.add_argument("--trigger", choices=("api", "ctl"), default="api",
+                    help="api: POST /flows/move from a helper in the LMA's namespace (default); "
+                         "ctl: run `pmipx ctl flow move` (adds its process start-up)")
     ap.add_argument("--lab-prefix", default="blt")
     ap.add_argument("--out", default=str(common.RESULTS), help="results directory (latency.json)")
     ap.add_argument("--workdir", help="captures and raw records (default: a temporary directory, kept)")
@@ -167,7 +186,7 @@ def main(argv=None):
     workdir.mkdir(parents=True, exist_ok=True)
     m0 = common.machine()
     results = {"command": " ".join(["bench/latency/flow_move.py", *(argv if argv is not None else sys.argv[1:])]),
-               "load_before": m0["loadavg"], "workdir": str(workdir), "cases": {}}
+               "load_before": m0["loadavg"], "workdir": str(workdir), "trigger": a.trigger, "cases": {}}
     for case in a.cases.split(","):
         results["cases"][case] = run_case(case, a, tools, workdir)
         c = results["cases"][case]

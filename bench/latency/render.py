@@ -39,14 +39,33 @@ def flow_move_md(fm):
            "Latency = first packet of the flow on the new MAG's access link (dumpcap timestamp) minus the "
            "timestamp taken right before `POST /flows/move` (what `pmipx ctl flow move` calls). Loss = sequence "
            "numbers the MN never received, scheduled between this move and the next.", "",
-           "| case | moves | seen on new path | latency ms min | median | p90 | max | lost total | lost/move max "
-           "| API call ms (median) | flow rate (achieved pps) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| case | moves | seen on new path | seamless | latency ms min | median | p90 | max | lost total "
+           "| lost/move max | API call ms (median) | flow rate (achieved pps) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for case, c in fm["cases"].items():
         n = c["counts"]
-        out.append(f"| {CASE_TITLE.get(case, case)} | {n['moves']} | {n['moves_observed']} | {row(c['latency_ms'], 3)} "
+        out.append(f"| {CASE_TITLE.get(case, case)} | {n['moves']} | {n['moves_observed']} "
+                   f"| {c.get('moves_seamless', '–')} | {row(c['latency_ms'], 3)} "
                    f"| {n['lost_during_moves']} | {f(c['lost_per_move']['max'])} | {f(c['api_ms']['median'])} "
                    f"| {f(c['sender']['achieved_pps'], 0)} |")
+    out += ["", "Seamless = the first packet on the new path is the one right after the last on the old path "
+                "(no sequence gap, no reordering) and nothing was lost. Trigger: "
+                + ("`pmipx ctl flow move` (process start-up included)." if fm.get("trigger") == "ctl" else
+                   "`POST /flows/move` from a helper process in the LMA's namespace (`pmipx ctl flow move` adds its "
+                   "own start-up).")]
+    out += ["", "Bounds of the switch (medians, ms after the command): last packet on the old path → first on the "
+                "new path, and when that first packet left the sender:", "",
+            "| case | last on old path | first on new path | first new packet sent |", "|---|---:|---:|---:|"]
+    for case, c in fm["cases"].items():
+        med = {k: common.percentile([m[k] for m in c["moves"] if m.get(k) is not None], 50)
+               for k in ("last_old_ms", "latency_ms", "first_new_sent_after_cmd_ms")}
+        out.append(f"| {case} | {f(med['last_old_ms'], 3)} | {f(med['latency_ms'], 3)} "
+                   f"| {f(med['first_new_sent_after_cmd_ms'], 3)} |")
+    late = [c["sender"] for c in fm["cases"].values()]
+    out += ["", "Sender (udp_pace, SCHED_FIFO, absolute deadlines): late by p50 "
+                + ", ".join(f"{s['late_us_p50']} µs / p99 {s['late_us_p99']} µs / max {s['late_us_max']:.0f} µs"
+                            for s in late)
+                + " (per case); a late packet goes out at once, so stalls of the machine show up as bursts."]
     out += ["", "By group (latency ms):", "", "| case | group | n | min | median | p90 | max |",
             "|---|---|---:|---:|---:|---:|---:|"]
     for case, c in fm["cases"].items():
