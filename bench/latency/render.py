@@ -107,7 +107,41 @@ def flow_move_md(fm):
                             f"RTT + 1 ms = {f(bound, 3)} ms: **{'met' if g['max'] < bound else 'missed'}**; "
                             f"{fmi['counts']['lost_during_moves']} packets lost "
                             f"(**{'met' if fmi['counts']['lost_during_moves'] == 0 else 'missed'}**).")
-    return out + verdicts + [""]
+    out += verdicts + [""]
+    out += ["### Why the targets are missed, and what would close them", ""]
+    if sh:
+        out.append(
+            f"- **No signaling.** The data-plane switch itself is seamless ({sh.get('moves_seamless', '?')} of "
+            f"{sh['counts']['moves']} moves: the first packet on the new path is the next sequence number after the "
+            "last on the old one, nothing lost). The time is control plane: HTTP request → cpp-httplib worker → the "
+            "LMA's event loop → engine → BPF rule bank rewrite (~35 map syscalls) and flow-cache generation flip. "
+            "Each step is a thread wake-up, and on this 2-core machine shared with compilers (load average "
+            f"{f(fm.get('load_before'))}) a wake-up often waits for a CPU: the median is near 1 ms and the tail "
+            "2–3 ms. An idle machine, a daemon with a higher scheduling priority or its own core, handling the move "
+            "on the HTTP thread, and writing only the changed rule slot would close it (a prototype measured 7–8 µs "
+            "from the map update to the first steered packet). `pmipx ctl flow move` adds its own start-up "
+            "(`--trigger ctl`: about 50 ms for the 72 MB RelWithDebInfo binary on this machine): scripts that need "
+            "fast moves should call the API.")
+    if fmi:
+        b = fmi["fmi_breakdown_ms"]
+        out.append(
+            f"- **FMI/FMA.** Three user-space hops: command → FMI on the wire (median "
+            f"{f(b['cmd_to_fmi_ms']['median'], 3)} ms), FMI → FMA ({f(b['fmi_to_fma_ms']['median'], 3)} ms against "
+            f"a kernel echo round trip of {f(rtt['median'] if rtt else None, 3)} ms: the MAG decodes, installs the "
+            "off-link route by netlink and answers), FMA → first packet on the new path "
+            f"({f(b['fma_to_first_ms']['median'], 3)} ms: the LMA decodes and rewrites the BPF rules). Each costs "
+            "0.3–0.6 ms here for the same scheduling reasons; the bound \"RTT + 1 ms\" leaves 1 ms for all three. "
+            "The moves back to mag1 need no FMI (pref1 is on-link there) and behave like the no-signaling case.")
+        lossy = [m for m in fmi["moves"] if m["lost"]]
+        if lossy:
+            out.append(
+                f"- **Loss with FMI/FMA**: {sum(m['lost'] for m in lossy)} datagrams in {len(lossy)} of "
+                f"{len(fmi['moves'])} moves, sent between the last packet on the old path and the first on the new "
+                "one (after the FMA): the LMA had switched, the new MAG did not deliver them yet. The MAG answers "
+                "before its route exists: `MagDaemon::drain()` (src/daemon/mag_daemon.cpp) sends the queued FMA "
+                "first and applies the data-plane operations (the off-link route) after it. Applying them first "
+                "would close this race.")
+    return out + [""]
 
 
 def handover_md(h):
@@ -138,6 +172,26 @@ def handover_md(h):
                 f"per cycle max {f(s['lost_up_phase']['max'])}. In the down phase (link lost until the entry is "
                 f"deleted and the flow falls back to mag1, which is failure detection, not handover): "
                 f"{n['lost_down_phase']} in total, median {f(s['lost_down_phase']['median'], 0)} per cycle.", ""]
+    lossy = [c for c in h["cycles"] if c["lost_up_phase"]]
+    inside = total = 0
+    for c in lossy:
+        if None in (c.get("rs_to_pbu_ms"), c.get("pbu_to_pba_ms"), c.get("rs_to_first_packet_ms")):
+            continue
+        pba = c["rs_to_pbu_ms"] + c["pbu_to_pba_ms"]
+        for t in c.get("lost_up_sent_after_rs_ms", []):
+            total += 1
+            inside += pba <= t <= c["rs_to_first_packet_ms"]
+    if lossy:
+        out += [f"**Loss when the link comes up** ({n['lost_up_phase']} datagrams in {len(lossy)} of {n['cycles']} "
+                f"cycles): {inside} of the {total} lost datagrams whose send time is known were sent between the PBA "
+                "and the first packet that mag2 delivered. "
+                "The LMA steers the flow into mag2's tunnel as soon as it sends the PBA, but mag2 decapsulates and "
+                "routes for the MN only after it has processed the PBA (PBA → first packet median "
+                f"{f(s['pba_to_first_packet_ms']['median'], 3)} ms, max {f(s['pba_to_first_packet_ms']['max'], 3)} ms). "
+                "Closing it: the MAG accepts tunnelled packets from its configured LMA and installs the route for "
+                "the MN's prefix before the PBA's processing ends (or the LMA keeps a flow on the old entry until the "
+                "new MAG is known ready, e.g. its first uplink packet or a short hold). `ip link set if2 up` → RS is "
+                "the MN agent's reaction to the link event, outside the RS-based figures.", ""]
     return out
 
 
