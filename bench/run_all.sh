@@ -85,9 +85,18 @@ cleanup() {
   done
 }
 cleanup
+CHILD=
+on_signal() { # a part runs in the background so that a signal is handled at once
+  if [[ -n $CHILD ]]; then
+    pkill -TERM -P "$CHILD" 2>/dev/null || true   # the part's own process (python, bash run.sh)
+    kill -TERM "$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+  fi
+  exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 # ---------------------------------------------------------------------------- build
 if [[ $NO_BUILD -eq 0 ]]; then
@@ -111,8 +120,11 @@ run_part() { # name command... -> STATUS[name]
   log "== $name: $*"
   t0=$(date +%s)
   set +e
-  "$@"
+  "$@" &
+  CHILD=$!
+  wait "$CHILD"
   rc=$?
+  CHILD=
   set -e
   if [[ $rc -eq 0 ]]; then STATUS[$name]=ok; else STATUS[$name]=failed; NOTE[$name]="exit status $rc"; fi
   NOTE[$name]="${NOTE[$name]:-}${NOTE[$name]:+; }$(($(date +%s) - t0)) s"
