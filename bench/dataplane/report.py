@@ -146,9 +146,10 @@ def markdown(d):
                f"octets of UDP payload, i.e. {p['frame_bytes_cn_link']}-octet Ethernet frames on the cn link and "
                f"{p['frame_bytes_tunnel_link']} on the tunneled LMA → MAG link (veth, no FCS).")
     out.append(f"- **pps**: one UDP flow sent flat out from cn with `sendmmsg` (bench/dataplane/udp_flood.c, "
-               f"64 per call, pinned to CPU {p['sender_cpu']}); counted as datagrams delivered to a socket on the MN "
-               f"(udp_sink.c, `recvmmsg`, pinned to CPU {p['receiver_cpu']}) over {p['duration_s']:g} s after "
-               f"{p['warmup_s']:g} s of warm-up. veth forwarding runs in the sender's softirq, so the whole "
+               f"64 per call, pinned to CPU {p['sender_cpu']}); counted as packets received by the MN's interface "
+               f"(if1 rx_packets) over {p['duration_s']:g} s after {p['warmup_s']:g} s of warm-up, the window "
+               f"kept by udp_sink.c, which drains the datagrams with `recvmmsg` on CPU {p['receiver_cpu']} (its "
+               f"own count, bounded by the receiving process too, is `socket_pps` in the JSON). veth forwarding runs in the sender's softirq, so the whole "
                f"cn → lma → mag1 → mn path is one CPU's work.")
     out.append(f"- **TCP**: one iperf3 stream cn → MN, {p['duration_s']:g} s (first second omitted), client on CPU "
                f"{p['sender_cpu']}, server on CPU {p['receiver_cpu']} ({p['tcp_tool']}); veth carries GSO "

@@ -114,11 +114,11 @@ build_tools() {
 }
 
 # ------------------------------------------------------------------------------ measuring
-# pps LAB DST -> JSON line of udp_sink (plus sender's numbers)
+# pps LAB DST -> JSON line: udp_sink's window (interface and socket counts) and the sender's numbers
 measure_pps() {
   local lab=$1 dst=$2 sink_out=$WORK/sink.out flood_out=$WORK/flood.out rx0 rx1
   rx0=$(nx "$lab" mn cat /sys/class/net/if1/statistics/rx_packets)
-  ip netns exec "$lab-mn" "$TOOLS/udp_sink" -p 9000 -w "$WARMUP" -t "$DURATION" -c "$RECV_CPU" -T 3 >"$sink_out" &
+  ip netns exec "$lab-mn" "$TOOLS/udp_sink" -p 9000 -w "$WARMUP" -t "$DURATION" -c "$RECV_CPU" -T 3 -i if1 >"$sink_out" &
   local sink=$!
   PIDS+=("$sink")
   sleep 0.3
@@ -131,7 +131,10 @@ measure_pps() {
 import json, sys
 sink = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
 flood = json.loads(open(sys.argv[2]).read())
-print(json.dumps({"pps": sink["pps"], "packets": sink["packets"], "seconds": sink["seconds"],
+# pps: packets the MN's interface received in the window (the forwarding path's output);
+# socket_pps: what the receiving socket got (bounded by the receiver process as well)
+print(json.dumps({"pps": sink.get("if_pps", 0), "if_packets": sink.get("if_packets", 0),
+                  "socket_pps": sink["pps"], "packets": sink["packets"], "seconds": sink["seconds"],
                   "complete": sink.get("complete", False), "offered_pps": flood["pps"],
                   "sent": flood["sent"], "received_total": sink["total"], "if1_rx_packets": int(sys.argv[3])}))
 EOF
@@ -229,9 +232,9 @@ run_nfqueue() {
 # cache entries with a BID and real BPF rule-map entries under their own owner.
 PLAN=$WORK/plan.json
 plan_rules() {
-  $PY - "$PLAN" $RULES <<'EOF'
+  $PY - "$PLAN" "$INSTALL" $RULES <<'EOF'
 import json, sys
-out, counts = sys.argv[1], sorted(int(x) for x in sys.argv[2:])
+out, install, counts = sys.argv[1], sys.argv[2], sorted(int(x) for x in sys.argv[3:])
 stages, mns = [], 0
 for n in counts:
     mn1 = min(n, 32)
@@ -243,21 +246,25 @@ for n in counts:
         k = min(32, new)
         per.append(k)
         new -= k
-    stages.append({"rules": n, "mn1_rules": mn1, "filler_rules": filler, "first_mn": mns + 1, "new_mns": per})
+    # auto: rules through the API while that takes under ~10 s (~2 ms a rule here), else the
+    # extra MNs' rules as attach_flows of their profiles, installed with their PBUs
+    mode = install if install != "auto" else ("api" if sum(per) <= 5000 else "attach")
+    stages.append({"rules": n, "mn1_rules": mn1, "filler_rules": filler, "first_mn": mns + 1, "new_mns": per,
+                   "mode": mode})
     mns += len(per)
 json.dump({"stages": stages, "filler_mns": mns}, open(out, "w"))
 EOF
 }
 
 # lma.yaml for LAB_B: mn1 with no extension features (one tunnel, no RH2 rewrite: the plain
-# encapsulation path) and one profile per filler MN; with --install attach each filler
-# profile lists its rules as attach_flows (installed when its PBU is accepted).
+# encapsulation path) and one profile per filler MN; in a stage installed by "attach" each
+# filler profile lists its rules as attach_flows (installed when its PBU is accepted).
 write_lma_config() {
-  local dir=/run/pmipx/$LAB_B mode=$1
+  local dir=/run/pmipx/$LAB_B
   mkdir -p "$dir"
-  $PY - "$PLAN" "$dir" "$mode" >"$dir/lma.yaml" <<'EOF'
+  $PY - "$PLAN" "$dir" >"$dir/lma.yaml" <<'EOF'
 import json, sys
-plan, d, mode = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+plan, d = json.load(open(sys.argv[1])), sys.argv[2]
 print(f"""address: 2001:db8:ffff::1
 mags: [2001:db8:1::2, 2001:db8:3::2, 2001:db8:2::2]
 pool: {{prefix: 2001:db8:8000::/48, length: 64}}
@@ -272,7 +279,7 @@ for st in plan["stages"]:
     for k in st["new_mns"]:
         i += 1
         print(f"  - id: f{i}@bdp.example")
-        if mode == "attach":
+        if st["mode"] == "attach":
             print("    attach_flows:")
             for j in range(k):
                 proto = "tcp" if j & 1 else "udp"
@@ -307,12 +314,13 @@ bpf_lab() {
 
 # install_stage STAGE_INDEX -> JSON line with timings
 install_stage() {
-  local idx=$1 mode=$2
-  $PY - "$PLAN" "$idx" "$mode" "$MN1_PREFIX" "$MN1_BID" "$WORK/stage.jsonl" "$WORK/stage.env" <<'EOF'
+  local idx=$1
+  $PY - "$PLAN" "$idx" "$MN1_PREFIX" "$MN1_BID" "$WORK/stage.jsonl" "$WORK/stage.env" <<'EOF'
 import json, sys
-plan = json.load(open(sys.argv[1])); idx = int(sys.argv[2]); mode = sys.argv[3]
-prefix, bid = sys.argv[4], int(sys.argv[5])
+plan = json.load(open(sys.argv[1])); idx = int(sys.argv[2])
+prefix, bid = sys.argv[3], int(sys.argv[4])
 st = plan["stages"][idx]
+mode = st["mode"]
 prev_mn1 = plan["stages"][idx - 1]["mn1_rules"] if idx else 0
 lines = []
 # mn1: non-matching rules first (FIDs 2.., priorities 1..), the matching one is FID 1, priority 1000
@@ -329,13 +337,13 @@ if mode == "api":
             proto = "tcp" if j & 1 else "udp"
             lines.append({"mn": f"f{first + i}@bdp.example", "fid": j + 1, "priority": j + 1, "bids": [1],
                           "selector": {"protocol": proto, "dst_ports": 20000 + j}})
-with open(sys.argv[6], "w") as f:
+with open(sys.argv[5], "w") as f:
     for l in lines:
         f.write(json.dumps(l) + "\n")
-with open(sys.argv[7], "w") as f:
-    f.write(f"FIRST={first}\nCOUNT={len(st['new_mns'])}\n")
+with open(sys.argv[6], "w") as f:
+    f.write(f"FIRST={first}\nCOUNT={len(st['new_mns'])}\nMODE={mode}\n")
 EOF
-  local FIRST COUNT reg='{"accepted": 0, "rejected": 0, "seconds": 0}' flows
+  local FIRST COUNT MODE reg='{"accepted": 0, "rejected": 0, "seconds": 0}' flows
   # shellcheck disable=SC1091
   source "$WORK/stage.env"
   if [[ $COUNT -gt 0 ]]; then
@@ -344,7 +352,7 @@ EOF
   fi
   flows=$(ip netns exec "$LAB_B-lma" $PY "$HERE/lma_load.py" flows --api 127.0.0.1:7780 --file "$WORK/stage.jsonl") ||
     { log "flow rules failed: $flows"; exit 1; }
-  echo "{\"registration\": $reg, \"api\": $flows}"
+  echo "{\"mode\": \"$MODE\", \"registration\": $reg, \"api\": $flows}"
 }
 
 # counts what the LMA holds: flow mobility cache entries (GET /flows) and live rules in the
@@ -370,22 +378,20 @@ print(json.dumps(flows))' "$flows"
 
 run_bpf() {
   plan_rules
-  local mode=$INSTALL
-  [[ $mode == auto ]] && mode=api
-  write_lma_config "$mode"
+  write_lma_config
   bpf_lab
   local idx=0 n r inst counts sorted
   sorted=$(printf '%s\n' $RULES | sort -n | tr '\n' ' ')
   for n in $sorted; do
-    log "bpf: installing flow rules up to $n ($mode)"
-    inst=$(install_stage "$idx" "$mode")
+    log "bpf: installing flow rules up to $n"
+    inst=$(install_stage "$idx")
     counts=$(lma_rule_counts)
     log "bpf: $n rules: install $inst; LMA holds $counts"
     for ((r = 1; r <= RUNS; r++)); do
       local before after
       before=$(lma_rule_counts)
       record "$LAB_B" "$MN_BPF" bpf "$n" "$r" \
-        "$($PY -c 'import json,sys; print(json.dumps({"install": json.loads(sys.argv[1]), "lma": json.loads(sys.argv[2]), "install_mode": sys.argv[3]}))' "$inst" "$counts" "$mode")"
+        "$($PY -c 'import json,sys; print(json.dumps({"install": json.loads(sys.argv[1]), "lma": json.loads(sys.argv[2])}))' "$inst" "$counts")"
       after=$(lma_rule_counts)
       $PY - "$RAW" "$before" "$after" <<'EOF'
 import json, sys

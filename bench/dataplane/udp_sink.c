@@ -1,11 +1,14 @@
 /* udp_sink - count the UDP datagrams delivered to a socket over a fixed window.
  *
- *   udp_sink [-p PORT] [-w WARMUP] [-t SECONDS] [-c CPU] [-T IDLE_TIMEOUT]
+ *   udp_sink [-p PORT] [-w WARMUP] [-t SECONDS] [-c CPU] [-T IDLE_TIMEOUT] [-i IFACE]
  *
  * Binds [::]:PORT, drains with recvmmsg(2). The window starts WARMUP seconds after the first
  * datagram and lasts SECONDS; the count is of datagrams the socket returned in it. Gives up
  * (with packets 0) when nothing arrives for IDLE_TIMEOUT seconds (default 5). Prints one JSON
- * line: {"packets": N, "seconds": S, "pps": R, "total": T}. bench/dataplane, pmipx issue 7.
+ * line: {"packets": N, "seconds": S, "pps": R, "total": T, ...}. With -i, also the packets IFACE
+ * received in the same window (/sys/class/net/IFACE/statistics/rx_packets; run in the
+ * receiver's namespace with `ip netns exec`, which mounts that namespace's /sys):
+ * "if_packets", "if_pps". bench/dataplane, pmipx issue 7.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,6 +26,20 @@
 #define BATCH 256
 #define SLOT 2048
 
+static const char* iface;
+
+static long long if_rx(void) {
+  if (!iface) return 0;
+  char path[256], buf[64];
+  snprintf(path, sizeof path, "/sys/class/net/%s/statistics/rx_packets", iface);
+  FILE* f = fopen(path, "r");
+  if (!f) return -1;
+  long long v = -1;
+  if (fgets(buf, sizeof buf, f)) v = atoll(buf);
+  fclose(f);
+  return v;
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -33,15 +50,16 @@ int main(int argc, char** argv) {
   int port = 9000, cpu = -1;
   double warmup = 1.0, seconds = 5.0, idle = 5.0;
   int opt;
-  while ((opt = getopt(argc, argv, "p:w:t:c:T:")) != -1) {
+  while ((opt = getopt(argc, argv, "p:w:t:c:T:i:")) != -1) {
     switch (opt) {
       case 'p': port = atoi(optarg); break;
       case 'w': warmup = atof(optarg); break;
       case 't': seconds = atof(optarg); break;
       case 'c': cpu = atoi(optarg); break;
       case 'T': idle = atof(optarg); break;
+      case 'i': iface = optarg; break;
       default:
-        fprintf(stderr, "usage: udp_sink [-p PORT] [-w WARMUP] [-t SECONDS] [-c CPU] [-T IDLE_TIMEOUT]\n");
+        fprintf(stderr, "usage: udp_sink [-p PORT] [-w WARMUP] [-t SECONDS] [-c CPU] [-T IDLE_TIMEOUT] [-i IFACE]\n");
         return 2;
     }
   }
@@ -73,6 +91,8 @@ int main(int argc, char** argv) {
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
   unsigned long long total = 0, at_start = 0, at_end = 0;
+  long long if0 = 0, if1 = 0;
+  if (iface && if_rx() < 0) return fprintf(stderr, "udp_sink: no counters for %s\n", iface), 2;
   double first = 0, t0 = 0, t1 = 0, last_rx = now_s();
   int phase = 0; /* 0 waiting, 1 warmup, 2 measuring, 3 done */
   while (phase < 3) {
@@ -86,8 +106,8 @@ int main(int argc, char** argv) {
       perror("udp_sink: recvmmsg");
       return 1;
     }
-    if (phase == 1 && t >= first + warmup) phase = 2, t0 = t, at_start = total;
-    if (phase == 2 && t >= t0 + seconds) phase = 3, t1 = t, at_end = total;
+    if (phase == 1 && t >= first + warmup) phase = 2, t0 = now_s(), at_start = total, if0 = if_rx();
+    if (phase == 2 && t >= t0 + seconds) phase = 3, if1 = if_rx(), t1 = now_s(), at_end = total;
     if (t - last_rx > idle) break;
   }
   if (phase < 3) {
@@ -97,7 +117,9 @@ int main(int argc, char** argv) {
            phase == 2 ? total - at_start : 0ULL, s, s > 0 ? (double)(total - at_start) / s : 0.0, total);
     return 3;
   }
-  printf("{\"packets\": %llu, \"seconds\": %.6f, \"pps\": %.1f, \"total\": %llu, \"complete\": true}\n",
-         at_end - at_start, t1 - t0, (double)(at_end - at_start) / (t1 - t0), total);
+  printf("{\"packets\": %llu, \"seconds\": %.6f, \"pps\": %.1f, \"total\": %llu, \"complete\": true, "
+         "\"if_packets\": %lld, \"if_pps\": %.1f}\n",
+         at_end - at_start, t1 - t0, (double)(at_end - at_start) / (t1 - t0), total, if1 - if0,
+         (double)(if1 - if0) / (t1 - t0));
   return 0;
 }
