@@ -18,6 +18,7 @@ core::PolicyStore make_policy(const LmaDaemonConfig& c) {
   core::PolicyStore policy(std::move(pool));
   for (const auto& m : c.mags) policy.authorize_mag(m);
   for (const auto& mn : c.mns) policy.add_mn(mn);
+  policy.set_default_mn(c.default_mn);
   return policy;
 }
 
@@ -246,6 +247,7 @@ Json LmaDaemon::counters_json() const {
   j["fmi_sent"] = c.fmi_sent;
   j["fmi_retransmitted"] = c.fmi_retransmitted;
   j["muho_updates_sent"] = c.muho_updates_sent;
+  j["flow_info_updates_sent"] = c.flow_info_updates_sent;
   Json by = Json::object();
   for (const auto& [status, n] : c.rejects_by_status) by[std::to_string(status)] = n;
   j["rejects_by_status"] = by;

@@ -54,5 +54,12 @@ TEST(BindingCache, BidsAreTheSmallestFreePerMn) {
   EXPECT_EQ(c.by_bid(MnId::nai("mn1"), 3), nullptr);
 }
 
+TEST(BindingCache, HeldBidsAreNotHandedOut) {
+  BindingCache c;
+  EXPECT_EQ(c.insert(entry("mn1", "2001:db8:1::/64", "2001:db8:a::1"), {1, 3}).bid, 2);
+  EXPECT_EQ(c.insert(entry("mn1", "2001:db8:2::/64", "2001:db8:a::2"), {1, 3}).bid, 4);
+  EXPECT_EQ(c.insert(entry("mn2", "2001:db8:3::/64", "2001:db8:a::2")).bid, 1);  // per MN
+}
+
 }  // namespace
 }  // namespace pmipx::core

@@ -153,9 +153,67 @@ TEST_F(FlowMobility, DifferentPrefixMoveSendsFmiAndAppliesOnlyOnFma) {
   EXPECT_FALSE(engine_->flow_move_pending(kMn));
   EXPECT_EQ(engine_->counters().flow_moves, 2u);  // the initial placement and the move
 
-  // A second flow to pref1 via mag2 needs no new FMI: the prefix is already routed there.
+  // A second flow to pref1 via mag2 waits for no FMA: the prefix is already routed there. The
+  // FMI that goes out only refreshes mag2's flow list (§3.4), see below.
   ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{2, 20, to_prefix_port(host_in(pref1, 2), 22), {2}, FlowAction::kForward}));
-  EXPECT_TRUE(drain().empty());
+  EXPECT_FALSE(engine_->flow_move_pending(kMn));
+  EXPECT_EQ(engine_->flows().find(kMn, 2)->bids, std::vector<std::uint16_t>{2});
+}
+
+// The FIDs of an FMI sent to `mag`, in order; nullopt when no FMI went there.
+std::optional<std::vector<std::uint16_t>> fmi_fids(const std::vector<Transmit>& t, const wire::Ipv6Address& mag,
+                                                   std::vector<wire::HnpOption>* hnps = nullptr) {
+  for (const auto& x : t) {
+    if (x.dst != mag || !std::holds_alternative<wire::UpdateNotification>(x.message.body)) continue;
+    std::vector<std::uint16_t> fids;
+    for (const auto* f : wire::find_options<wire::FlowIdOption>(x.message)) fids.push_back(f->fid);
+    if (hnps) {
+      for (const auto* h : wire::find_options<wire::HnpOption>(x.message)) hnps->push_back(*h);
+    }
+    return fids;
+  }
+  return std::nullopt;
+}
+
+// Seed 001 §3.4: the MAG's flow list is complete in every FMI; a flow that joins or leaves it
+// without a prefix FMI gets a refresh, and one left out is removed at the MAG by omission.
+TEST_F(FlowMobility, FlowListChangesReachTheMagAndRemovalIsByOmission) {
+  auto [pref1, pref2] = attach_different();
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, to_prefix_port(host_in(pref1, 1), 80), {2}, FlowAction::kForward}));
+  auto t = drain();
+  auto fmi = std::get<wire::UpdateNotification>(t.at(0).message.body);
+  engine_->handle_message(now(), kMag2, kLmaa, wire::Message{wire::UpdateNotificationAck{fmi.sequence, {}}, {}});
+  ASSERT_EQ(engine_->flows().find(kMn, 1)->bids, std::vector<std::uint16_t>{2});
+  events();
+
+  // Flow 2 joins mag2 (pref1 already routed there): mag2 hears of both flows.
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{2, 20, to_prefix_port(host_in(pref1, 2), 22), {2}, FlowAction::kForward}));
+  t = drain();
+  std::vector<wire::HnpOption> hnps;
+  EXPECT_EQ(fmi_fids(t, kMag2, &hnps), (std::vector<std::uint16_t>{1, 2}));
+  EXPECT_EQ(hnps, (std::vector<wire::HnpOption>{{true, pref1}}));  // the off-link list, unchanged
+  EXPECT_EQ(fmi_fids(t, kMag1), std::nullopt);  // mag1 was never given flow information
+  EXPECT_EQ(engine_->counters().flow_info_updates_sent, 1u);
+  // Its UPA is expected: not a dropped message.
+  auto seq = std::get<wire::UpdateNotification>(t.at(0).message.body).sequence;
+  engine_->handle_message(now(), kMag2, kLmaa, wire::Message{wire::UpdateNotificationAck{seq, {}}, {}});
+  for (const auto& e : events()) EXPECT_NE(e.kind, EventKind::kMessageDropped) << e.detail;
+
+  // Flow 1 moves back to mag1 (pref1 is on-link there, no FMI to mag1): mag2's list omits it.
+  ASSERT_FALSE(engine_->move_flow(now(), kMn, 1, 1));
+  t = drain();
+  EXPECT_EQ(fmi_fids(t, kMag2), (std::vector<std::uint16_t>{2}));
+  EXPECT_EQ(fmi_fids(t, kMag1), std::nullopt);
+  // Flow 2 is removed: mag2's list is empty, the off-link prefix stays routed.
+  hnps.clear();
+  ASSERT_FALSE(engine_->remove_flow(kMn, 2));
+  t = drain();
+  EXPECT_EQ(fmi_fids(t, kMag2, &hnps), std::vector<std::uint16_t>{});
+  EXPECT_EQ(hnps, (std::vector<wire::HnpOption>{{true, pref1}}));
+  EXPECT_EQ(engine_->counters().flow_info_updates_sent, 3u);
+  // A change that does not touch mag2's entry sends it nothing.
+  ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{3, 30, to_prefix_port(host_in(pref2, 3), 25), {1}, FlowAction::kForward}));
+  EXPECT_EQ(fmi_fids(drain(), kMag2), std::nullopt);
 }
 
 TEST_F(FlowMobility, FmaMnNotAttachedRollsBackAndIsReported) {

@@ -16,9 +16,9 @@ void BindingCache::unindex(Index& index, const K& key, EntryId id) {
   }
 }
 
-BindingCacheEntry& BindingCache::insert(BindingCacheEntry entry) {
+BindingCacheEntry& BindingCache::insert(BindingCacheEntry entry, const std::set<std::uint16_t>& held) {
   entry.id = next_id_++;
-  std::set<std::uint16_t> used;
+  std::set<std::uint16_t> used = held;
   for (EntryId other : by_mn(entry.mn_id)) used.insert(entries_.at(other).bid);
   std::uint16_t bid = 1;
   while (used.count(bid)) ++bid;

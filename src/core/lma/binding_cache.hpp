@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <optional>
 #include <string>
@@ -71,8 +72,9 @@ struct BindingCacheEntry {
 
 class BindingCache {
  public:
-  // Assigns the id and the smallest BID free for this MN.
-  BindingCacheEntry& insert(BindingCacheEntry entry);
+  // Assigns the id and the smallest BID free for this MN and not in `held` (BIDs the caller
+  // still refers to, such as those named by cached flows of a deleted entry).
+  BindingCacheEntry& insert(BindingCacheEntry entry, const std::set<std::uint16_t>& held = {});
   void erase(EntryId id);
 
   BindingCacheEntry* find(EntryId id);

@@ -1,6 +1,7 @@
 #include "core/lma/lma_engine.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -435,7 +436,13 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
   e.shares_prefixes = sharing;
   e.proxy_coa = v.proxy_coa;
   e.registered = now.mono;
-  BindingCacheEntry& entry = cache_.insert(std::move(e));
+  // A BID still named by a cached flow is not handed out again: the flow belonged to an
+  // interface that is gone, and a new registration, possibly with other prefixes, must not
+  // inherit it (its MAG may not route the flow's prefix; seed 001 §5.2, RFC 6089 §4.2).
+  // The flow stays inactive until it is moved, removed or an attach rule (§3.3) takes it.
+  std::set<std::uint16_t> held;
+  for (const auto* f : flows_.flows(v.mn)) held.insert(f->bids.begin(), f->bids.end());
+  BindingCacheEntry& entry = cache_.insert(std::move(e), held);
   if (v.lla && !v.lla->address.is_zero()) {
     entry.mag_link_local = v.lla->address;
   } else if (config_.fixed_mag_link_local) {
@@ -455,11 +462,6 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
   tunnel_ref(entry.proxy_coa);
   for (const auto& p : entry.prefixes) {
     dataplane_.push_back(lma_op::RouteAdd{p, entry.id, entry.bid, entry.proxy_coa});
-  }
-  // A BID freed by a deleted entry names this one now (RFC 6089 §4.2: flows bind to BIDs):
-  // flows that named it are active again and must be programmed to it.
-  for (const auto* f : flows_.flows(v.mn)) {
-    if (std::find(f->bids.begin(), f->bids.end(), entry.bid) != f->bids.end()) push_flow_rule(v.mn, *f);
   }
   event(EventKind::kBindingCreated, &v.mn, entry.id, 0,
         fmt::format("bid={} proxy-coa={} hi={}", entry.bid, entry.proxy_coa.to_string(),
@@ -830,7 +832,10 @@ std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, c
     }
   }
   if (move.targets.empty()) {
+    std::vector<std::uint16_t> before;
+    if (const auto* old = flows_.find(mn, flow.fid)) before = old->bids;
     apply_flow(mn, flow);
+    update_flow_information(mn, before, flow.bids, {});
     ++counters_.flow_moves;
     flow_event(EventKind::kFlowMoved, mn, 0, flow.fid, 0, fmt::format("fid={} no signaling", flow.fid));
     return std::nullopt;
@@ -847,8 +852,12 @@ std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, c
 
 std::optional<std::string> LmaEngine::remove_flow(const MnId& mn, std::uint16_t fid) {
   if (flow_move_pending(mn)) return fmt::format("a flow change for {} is waiting for an FMA", mn.to_string());
-  if (!flows_.remove(mn, fid)) return fmt::format("flow {} of {} not found", fid, mn.to_string());
+  const auto* f = flows_.find(mn, fid);
+  if (!f) return fmt::format("flow {} of {} not found", fid, mn.to_string());
+  auto before = f->bids;
+  flows_.remove(mn, fid);
   dataplane_.push_back(lma_op::FlowRuleRemove{mn, fid});
+  update_flow_information(mn, before, {}, {});
   flow_event(EventKind::kFlowRemoved, mn, 0, fid, 0, fmt::format("fid={}", fid));
   return std::nullopt;
 }
@@ -883,16 +892,26 @@ void LmaEngine::on_upa(const wire::Ipv6Address& src, const wire::Message& m) {
       }
       t.acknowledged = true;
       if (std::all_of(mv.targets.begin(), mv.targets.end(), [](const auto& x) { return x.acknowledged; })) {
+        std::set<EntryId> informed;
         for (const auto& x : mv.targets) {
           if (auto* e = cache_.find(x.entry)) e->off_link_prefixes = x.off_link;
+          informed.insert(x.entry);
         }
+        std::vector<std::uint16_t> before;
+        if (const auto* old = flows_.find(mv.mn, mv.flow.fid)) before = old->bids;
         apply_flow(mv.mn, mv.flow);
+        update_flow_information(mv.mn, before, mv.flow.bids, informed);
         finish_move(id, true, 0, "");
       }
       return;
     }
   }
-  // Acknowledgements of MuHo updates (not tracked) and late FMAs end here.
+  auto known = std::find(unconfirmed_upns_.begin(), unconfirmed_upns_.end(), std::pair{src, upa.sequence});
+  if (known != unconfirmed_upns_.end()) {
+    unconfirmed_upns_.erase(known);
+    return;
+  }
+  // Late FMAs and answers to nothing end here.
   event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("UPA seq {} answers no pending FMI", upa.sequence));
 }
 
@@ -931,6 +950,37 @@ void LmaEngine::add_flow_information(const MnId& mn, std::uint16_t bid, std::vec
   if (replacing) add(*replacing);
 }
 
+// Seed 001 §3.4: a MAG that was given flow-level information (an FMI or PBA with off-link
+// prefixes, when fmi_flow_information is on) holds the complete list of the MN's flows through
+// it. When a flow joins or leaves one of its entries without an FMI to it (a move that needs
+// no prefix there, a removal, a move away), an FMI repeating the off-link prefixes and the
+// current list refreshes it; a flow left out is removed at the MAG by omission. `informed`:
+// entries that just got the list in this change's own FMI or PBA. Not retransmitted: the
+// list is informational at the MAG, which forwards by prefix.
+void LmaEngine::update_flow_information(const MnId& mn, const std::vector<std::uint16_t>& before,
+                                        const std::vector<std::uint16_t>& after, const std::set<EntryId>& informed) {
+  if (!config_.fmi_flow_information) return;
+  std::set<std::uint16_t> a(before.begin(), before.end()), b(after.begin(), after.end()), changed;
+  std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(changed, changed.end()));
+  for (auto bid : changed) {
+    const auto* e = cache_.by_bid(mn, bid);
+    if (!e || e->state != BceState::kActive || e->off_link_prefixes.empty() || informed.count(e->id)) continue;
+    wire::Message fmi{wire::UpdateNotification{upn_sequence_++, wire::NotificationReason::kFlowMobility, true, false},
+                      {mn.to_option()}};
+    for (const auto& p : e->off_link_prefixes) fmi.options.push_back(wire::HnpOption{true, p});
+    add_flow_information(mn, bid, fmi.options, nullptr);
+    expect_upa(e->proxy_coa, std::get<wire::UpdateNotification>(fmi.body).sequence);
+    transmits_.push_back(Transmit{config_.address, e->proxy_coa, std::move(fmi)});
+    ++counters_.flow_info_updates_sent;
+  }
+}
+
+void LmaEngine::expect_upa(const wire::Ipv6Address& mag, std::uint16_t sequence) {
+  constexpr std::size_t kMaxUnconfirmed = 1024;
+  if (unconfirmed_upns_.size() == kMaxUnconfirmed) unconfirmed_upns_.pop_front();
+  unconfirmed_upns_.emplace_back(mag, sequence);
+}
+
 // Prefixes the entry's MAG already routes to the MN without an FMI: a MuHo MAG has every
 // prefix of the MN's other active entries (seed 002 §5.2.1).
 std::vector<wire::Ipv6Prefix> LmaEngine::known_off_link(const BindingCacheEntry& e) const {
@@ -948,6 +998,8 @@ void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& 
       continue;
     }
     FlowEntry f = rule.flow;
+    std::vector<std::uint16_t> before;
+    if (const auto* old = flows_.find(e.mn_id, f.fid)) before = old->bids;
     f.bids = {e.bid};
     f.action = FlowAction::kForward;
     std::set<wire::Ipv6Prefix> needed;
@@ -971,6 +1023,7 @@ void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& 
     }
     e.off_link_prefixes.assign(off.begin(), off.end());
     push_flow_rule(e.mn_id, f);
+    update_flow_information(e.mn_id, before, f.bids, {e.id});  // e learns it from the PBA
     ++counters_.flow_moves;
     flow_event(EventKind::kFlowMoved, e.mn_id, e.id, f.fid, 0, fmt::format("fid={} in the PBA", f.fid));
   }
@@ -1003,6 +1056,7 @@ void LmaEngine::notify_muho_peers(const BindingCacheEntry& changed) {
     auto others = other_prefixes(*e);
     if (others.empty()) upn.options.push_back(wire::MuhoOption{});
     for (const auto& p : others) upn.options.push_back(wire::MuhoOption{p});
+    expect_upa(e->proxy_coa, std::get<wire::UpdateNotification>(upn.body).sequence);
     transmits_.push_back(Transmit{config_.address, e->proxy_coa, std::move(upn)});
     ++counters_.muho_updates_sent;
   }

@@ -120,6 +120,7 @@ struct LmaCounters {
   std::uint64_t fmi_sent = 0;
   std::uint64_t fmi_retransmitted = 0;
   std::uint64_t muho_updates_sent = 0;
+  std::uint64_t flow_info_updates_sent = 0;  // seed 001 §3.4: FMIs that only refresh a MAG's flow list
   std::uint64_t multipath_bulk_refreshes = 0;  // RFC 8278 B flag honored
   std::uint64_t multipath_overwrites = 0;      // RFC 8278 O flag: other bindings replaced
   std::map<std::uint8_t, std::uint64_t> rejects_by_status;
@@ -227,6 +228,8 @@ class LmaEngine {
   void apply_flow(const MnId& mn, const FlowEntry& flow);
   void apply_attach_flows(const MnProfile& profile, BindingCacheEntry& e);
   std::vector<wire::Ipv6Prefix> known_off_link(const BindingCacheEntry& e) const;
+  void update_flow_information(const MnId& mn, const std::vector<std::uint16_t>& before,
+                               const std::vector<std::uint16_t>& after, const std::set<EntryId>& informed);
   void add_flow_information(const MnId& mn, std::uint16_t bid, std::vector<wire::MobilityOption>& out,
                             const FlowEntry* replacing) const;
   void push_flow_rule(const MnId& mn, const FlowEntry& flow);
@@ -246,6 +249,10 @@ class LmaEngine {
   std::map<MnId, lma_op::PrimaryHoaSet> primary_hoa_;
   std::map<MnId, lma_op::MultipathSet> multipath_;
   std::uint16_t upn_sequence_ = 0;
+  // UPNs sent without retransmission (MuHo updates, flow-list refreshes): their UPAs are
+  // expected, not dropped; bounded, the oldest forgotten first.
+  std::deque<std::pair<wire::Ipv6Address, std::uint16_t>> unconfirmed_upns_;
+  void expect_upa(const wire::Ipv6Address& mag, std::uint16_t sequence);
   std::uint64_t next_pending_ = 1;
   std::deque<Transmit> transmits_;
   std::deque<LmaDataplaneOp> dataplane_;
