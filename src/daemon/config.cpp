@@ -346,15 +346,21 @@ class FirstSeen {
 
 // ---- LMA ----
 
+// One MN's profile (`mns[i]`), or with `ids` null the `default_mn_profile`, which names no
+// MN and owns no static prefix: it is shared by every MN-ID without a profile of its own.
 core::MnProfile read_mn_profile(const Value& v, const LmaDaemonConfig& c,
-                                FirstSeen<core::MnId>& ids,
+                                FirstSeen<core::MnId>* ids,
                                 std::map<wire::Ipv6Prefix, std::string>& prefix_owner) {
-  auto m = v.map({"id", "proxy_enabled", "allowed_mags", "prefixes", "prefixes_per_session",
-                  "features", "multipath", "attach_flows"});
+  auto m = ids ? v.map({"id", "proxy_enabled", "allowed_mags", "prefixes", "prefixes_per_session",
+                        "features", "multipath", "attach_flows"})
+               : v.map({"proxy_enabled", "allowed_mags", "prefixes_per_session", "features", "multipath",
+                        "attach_flows"});
   core::MnProfile p;
-  auto idv = m.need("id");
-  p.id = read_mn_id(idv);
-  ids.add(p.id, idv, "MN id", in_quotes(p.id.value));
+  if (ids) {
+    auto idv = m.need("id");
+    p.id = read_mn_id(idv);
+    ids->add(p.id, idv, "MN id", in_quotes(p.id.value));
+  }
   p.proxy_enabled = m.flag("proxy_enabled", p.proxy_enabled);
   if (auto list = m.find("allowed_mags")) {
     FirstSeen<wire::Ipv6Address> seen;
@@ -421,6 +427,7 @@ core::MnProfile read_mn_profile(const Value& v, const LmaDaemonConfig& c,
     }
   }
   if (p.static_prefixes.empty() && !c.pool) {
+    if (!ids) v.fail("the default MN profile assigns prefixes from the pool: a pool is needed");
     v.fail(fmt::format("MN {} has no prefixes and there is no pool to assign from",
                        in_quotes(p.id.value)));
   }
@@ -433,7 +440,8 @@ LmaDaemonConfig read_lma(const Value& root) {
                 "timestamp_window_ms", "min_delay_before_bce_delete_ms",
                 "max_delay_before_new_bce_assign_ms", "wait_on_unknown_handoff", "max_lifetime_s",
                 "fixed_mag_link_local", "fmi_flow_information", "multipath", "upn_retransmit_delay_ms",
-                "upn_max_retransmissions", "muho_option_type", "mns", "dataplane", "api", "log"});
+                "upn_max_retransmissions", "muho_option_type", "mns", "default_mn_profile", "dataplane",
+                "api", "log"});
   LmaDaemonConfig c;
   auto& e = c.engine;
   e.address = top.need("address").global_ipv6_address();
@@ -483,8 +491,12 @@ LmaDaemonConfig read_lma(const Value& root) {
     FirstSeen<core::MnId> seen_ids;
     std::map<wire::Ipv6Prefix, std::string> prefix_owner;
     for (const auto& mv : list->list()) {
-      c.mns.push_back(read_mn_profile(mv, c, seen_ids, prefix_owner));
+      c.mns.push_back(read_mn_profile(mv, c, &seen_ids, prefix_owner));
     }
+  }
+  if (auto dv = top.find("default_mn_profile")) {
+    std::map<wire::Ipv6Prefix, std::string> no_prefixes;
+    c.default_mn = read_mn_profile(*dv, c, nullptr, no_prefixes);
   }
   c.api = read_api(top, kLmaApiPort);
   c.dataplane = read_dataplane(top);

@@ -57,9 +57,12 @@ struct LmaDaemonConfig {
   std::optional<wire::Ipv6Prefix> pool;  // home network prefixes handed out
   std::uint8_t pool_delegated_length = 64;
   std::vector<core::MnProfile> mns;
-  DataplaneConfig dataplane;
   // An MN without a profile gets PBA 153 (NOT_LMA_FOR_THIS_MOBILE_NODE, RFC 5213 §5.3.1
-  // step 7); there is no wildcard profile.
+  // step 7) unless this opt-in profile is set (`default_mn_profile`): then it applies to every
+  // MN-ID without its own, with prefixes from the pool. For large or open deployments and the
+  // binding-scale benchmark, where one YAML entry per MN is unworkable.
+  std::optional<core::MnProfile> default_mn;
+  DataplaneConfig dataplane;
   ApiConfig api;
   LogConfig log;
 };

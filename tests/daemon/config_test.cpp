@@ -260,7 +260,7 @@ TEST(LmaConfig, UnknownKeyNamesFileLineAndKey) {
             "max_delay_before_new_bce_assign_ms, wait_on_unknown_handoff, max_lifetime_s, "
             "fixed_mag_link_local, "
             "fmi_flow_information, multipath, upn_retransmit_delay_ms, upn_max_retransmissions, "
-            "muho_option_type, mns, dataplane, api, "
+            "muho_option_type, mns, default_mn_profile, dataplane, api, "
             "log");
 }
 
@@ -1089,6 +1089,60 @@ TEST(DataplaneConfig, UnknownModeNamesTheKey) {
     EXPECT_EQ(e.line(), 4);
     EXPECT_EQ(e.key(), "dataplane.mode");
   }
+}
+
+}  // namespace
+}  // namespace pmipx::daemon
+
+namespace pmipx::daemon {
+namespace {
+
+// ---------------------------------------------------------------- LMA default_mn_profile
+
+TEST(LmaConfig, DefaultMnProfileIsOptIn) {
+  auto c = parse_lma_config(kLma, "lma.yaml");
+  EXPECT_FALSE(c.default_mn);
+}
+
+TEST(LmaConfig, DefaultMnProfileReadsProfileKeys) {
+  auto c = parse_lma_config(kLma + "default_mn_profile:\n"
+                                   "  allowed_mags: [2001:db8:2::2]\n"
+                                   "  prefixes_per_session: 2\n"
+                                   "  features: {shared_prefixes: true}\n",
+                            "lma.yaml");
+  ASSERT_TRUE(c.default_mn);
+  EXPECT_EQ(c.default_mn->allowed_mags, std::vector<wire::Ipv6Address>{v6("2001:db8:2::2")});
+  EXPECT_EQ(c.default_mn->prefixes_per_session, 2u);
+  EXPECT_TRUE(c.default_mn->features.shared_prefixes);
+  EXPECT_TRUE(c.default_mn->static_prefixes.empty());
+  EXPECT_TRUE(c.mns.empty());
+}
+
+TEST(LmaConfig, DefaultMnProfileEmptyMapTakesProfileDefaults) {
+  auto c = parse_lma_config(kLma + "default_mn_profile: {}\n", "lma.yaml");
+  ASSERT_TRUE(c.default_mn);
+  EXPECT_TRUE(c.default_mn->proxy_enabled);
+  EXPECT_EQ(c.default_mn->prefixes_per_session, 1u);
+}
+
+TEST(LmaConfig, DefaultMnProfileHasNoIdNorStaticPrefixes) {
+  EXPECT_EQ(lma_error(kLma + "default_mn_profile: {id: a}\n"),
+            "lma.yaml:4: default_mn_profile.id: unknown key; expected one of: proxy_enabled, allowed_mags, "
+            "prefixes_per_session, features, multipath, attach_flows");
+  EXPECT_EQ(lma_error(kLma + "default_mn_profile: {prefixes: [2001:db8:1::/64]}\n"),
+            "lma.yaml:4: default_mn_profile.prefixes: unknown key; expected one of: proxy_enabled, "
+            "allowed_mags, prefixes_per_session, features, multipath, attach_flows");
+}
+
+TEST(LmaConfig, DefaultMnProfileNeedsPool) {
+  EXPECT_EQ(lma_error("address: 2001:db8:ffff::1\nmags: [2001:db8:1::2]\ndefault_mn_profile: {}\n"),
+            "lma.yaml:3: default_mn_profile: the default MN profile assigns prefixes from the pool: a pool is "
+            "needed");
+}
+
+TEST(LmaConfig, DefaultMnProfileAllowedMagMustBeAuthorized) {
+  EXPECT_NE(lma_error(kLma + "default_mn_profile: {allowed_mags: [2001:db8:9::2]}\n").find("not an authorized MAG"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ bool PolicyStore::mag_authorized_for(const MnProfile& mn, const wire::Ipv6Addres
 }
 
 const MnProfile* PolicyStore::find(const MnId& id) const {
-  auto it = mns_.find(id);
-  return it == mns_.end() ? nullptr : &it->second;
+  if (auto it = mns_.find(id); it != mns_.end()) return &it->second;
+  return default_mn_ ? &*default_mn_ : nullptr;
 }
 
 bool PolicyStore::owns_static(const MnProfile& mn, const wire::Ipv6Prefix& p) const {

@@ -49,6 +49,9 @@ class PolicyStore {
 
   void authorize_mag(const wire::Ipv6Address& proxy_coa) { mags_.insert(proxy_coa); }
   void add_mn(MnProfile profile) { mns_[profile.id] = std::move(profile); }
+  // Opt-in: the profile of every MN-ID without its own (its `id` is not used). Set at start;
+  // like the pool, a policy reload keeps it.
+  void set_default_mn(std::optional<MnProfile> profile) { default_mn_ = std::move(profile); }
   // Forgets every MAG and MN (a policy reload); the prefix pool and its allocations stay.
   void clear_profiles() {
     mags_.clear();
@@ -59,6 +62,7 @@ class PolicyStore {
 
   bool mag_authorized(const wire::Ipv6Address& a) const { return mags_.count(a) != 0; }
   bool mag_authorized_for(const MnProfile& mn, const wire::Ipv6Address& a) const;
+  // The MN's profile, else the default profile, else nullptr (PBA 153).
   const MnProfile* find(const MnId& id) const;
   bool owns_static(const MnProfile& mn, const wire::Ipv6Prefix& p) const;
 
@@ -68,6 +72,7 @@ class PolicyStore {
  private:
   std::set<wire::Ipv6Address> mags_;
   std::unordered_map<MnId, MnProfile, MnIdHash> mns_;
+  std::optional<MnProfile> default_mn_;
   std::optional<PrefixPool> pool_;
 };
 
