@@ -11,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "app/bench_command.hpp"
 #include "app/decode_command.hpp"
 #include "ctl/ctl_command.hpp"
 #include "daemon/lma_daemon.hpp"
@@ -154,6 +155,54 @@ int main(int argc, char** argv) {
     ctl.args = rest;
     rc = pmipx::ctl::run_ctl(ctl, std::cout, std::cerr);
   });
+
+  // `pmipx bench signaling|echo`; `bench dataplane` will be one more subcommand here.
+  auto* bench = app.add_subcommand("bench", "benchmarks: signaling (load generator), echo (its physical bound)");
+  bench->require_subcommand(1);
+  pmipx::app::BenchSignalingOptions bs;
+  std::string phases;
+  auto* bench_sig = bench->add_subcommand("signaling", "emulate MAGs and MNs against a running pmipx lma over raw MH sockets");
+  bench_sig->add_option("--lma", bs.lmaa, "LMA address (LMAA)")->capture_default_str();
+  bench_sig->add_option("--mag-base", bs.mag_base, "first proxy-CoA; MAG i sends from mag-base + i (must be local)")
+      ->capture_default_str();
+  bench_sig->add_option("--mags", bs.mags, "emulated MAGs")->check(CLI::Range(1u, 65536u))->capture_default_str();
+  bench_sig->add_option("--mns", bs.mns, "emulated MNs (MN i: mn<i>@DOMAIN, via MAG i % mags)")
+      ->check(CLI::Range(1u, 16777216u))->capture_default_str();
+  bench_sig->add_option("--domain", bs.domain, "NAI domain of the MN identifiers")->capture_default_str();
+  bench_sig->add_option("--lifetime", bs.lifetime_s, "requested lifetime, seconds")->capture_default_str();
+  bench_sig->add_flag("!--no-timestamps", bs.timestamps, "order PBUs by sequence number (LMA timestamps: false)");
+  bench_sig->add_option("--rate", bs.rate, "requests per second (0: as fast as the window allows)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  bench_sig->add_option("--window", bs.window, "requests in flight at most")->check(CLI::Range(1u, 65535u))
+      ->capture_default_str();
+  bench_sig->add_option("--timeout-ms", bs.timeout_ms, "a request without reply after this counts as a timeout")
+      ->check(CLI::Range(1u, 600000u))->capture_default_str();
+  bench_sig->add_option("--phases", phases,
+                        "comma-separated: echo,register,refresh,refresh_half,deregister (default all, in this order)");
+  bench_sig->add_option("--echo-address", bs.echo_address, "address of `pmipx bench echo` (default: the LMAA)");
+  bench_sig->add_option("--echo-protocol", bs.echo_protocol, "IPv6 next header of the echo")->capture_default_str();
+  bench_sig->add_option("--lma-pid", bs.lma_pid, "LMA process: its VmRSS before and after the registrations");
+  bench_sig->add_option("--note", bs.notes, "a line for the report's notes (repeatable)");
+  bench_sig->add_flag("--json", bs.json, "print the report as JSON");
+  bench_sig->callback([&] {
+    if (!phases.empty()) {
+      bs.phases.clear();
+      std::string item;
+      for (char c : phases + ",") {
+        if (c != ',') {
+          item += c;
+        } else if (!item.empty()) {
+          bs.phases.push_back(item);
+          item.clear();
+        }
+      }
+    }
+    rc = pmipx::app::run_bench_signaling(bs, std::cout, std::cerr);
+  });
+  pmipx::app::BenchEchoOptions be;
+  auto* bench_echo = bench->add_subcommand("echo", "echo raw datagrams of one protocol (the signaling bound)");
+  bench_echo->add_option("--protocol", be.protocol, "IPv6 next header to echo")->capture_default_str();
+  bench_echo->callback([&] { rc = pmipx::app::run_bench_echo(be, std::cout, std::cerr); });
 
   // `pmipx lab ...` is handled before parsing (see exec_lab); listed here for --help.
   app.add_subcommand("lab", "the network-namespace lab: up | down | status | demo | start | stop | exec")

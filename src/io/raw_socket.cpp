@@ -42,8 +42,10 @@ in6_addr to_in6(const wire::Ipv6Address& a) {
 
 }  // namespace
 
-RawSocket RawSocket::mobility_header() {
-  int fd = open_raw(kMhProtocol);
+RawSocket RawSocket::mobility_header() { return checksummed(kMhProtocol); }
+
+RawSocket RawSocket::checksummed(std::uint8_t protocol) {
+  int fd = open_raw(protocol);
   RawSocket s(fd);
   set_int(fd, IPPROTO_IPV6, IPV6_CHECKSUM, 4, "IPV6_CHECKSUM");
   return s;

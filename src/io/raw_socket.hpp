@@ -29,6 +29,10 @@ class RawSocket {
   // Mobility Header: the kernel computes and verifies the checksum at octet 4 (IPV6_CHECKSUM),
   // so datagrams with a bad checksum never reach us.
   static RawSocket mobility_header();
+  // Any other upper-layer protocol with the same kernel checksum handling at octet 4: the
+  // signaling benchmark's echo bound (`pmipx bench`) sends Mobility Header octets under an
+  // experimental protocol number, so the kernel does the same work as for protocol 135.
+  static RawSocket checksummed(std::uint8_t protocol);
   // ICMPv6 passing only `icmp_type` (ICMP6_FILTER); hop limits set to 255 for ND (RFC 4861).
   static RawSocket icmpv6(std::uint8_t icmp_type);
 
