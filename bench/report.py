@@ -170,10 +170,23 @@ def latency_headline(out):
 # ------------------------------------------------------------------------------ others
 
 def generic_headline(out, part):
+    """A part's own "headline" list, else its "targets" list ({target, goal, value, met, ...})."""
     data = load(out / f"{part}.json")
-    if isinstance(data, dict) and isinstance(data.get("headline"), list):
+    if not isinstance(data, dict):
+        return []
+    if isinstance(data.get("headline"), list):
         return [str(x) for x in data["headline"]]
-    return []
+    h = []
+    for t in data.get("targets") or []:
+        if not isinstance(t, dict) or "target" not in t:
+            continue
+        extra = ", ".join(f"{k} {v}" for k, v in t.items() if k not in ("target", "goal", "value", "met", "note"))
+        value, goal = t.get("value"), t.get("goal")
+        ratio = f"**{value:.2f}**" if isinstance(value, (int, float)) else f"**{value}**"
+        verdict = "met" if t.get("met") else "missed" if t.get("met") is False else "?"
+        h.append(f"`{t['target']}`{' (' + extra + ')' if extra else ''}: {ratio} against {goal} → {verdict}"
+                 + (f" ({t['note']})" if t.get("note") else ""))
+    return h
 
 
 def dataplane_headline(out):

@@ -145,6 +145,8 @@ latency() {
 external() { # part script: run it with the options it understands
   local part=$1 script=$2 args=()
   grep -q -- '--build-dir' "$script" && args+=(--build-dir "$BUILD_DIR")
+  # pmipx is built (or deliberately not) above: the part need not build it again
+  grep -q -- '--no-build' "$script" && args+=(--no-build)
   grep -q -- '--out' "$script" && args+=(--out "$OUT")
   [[ $QUICK -eq 1 ]] && grep -q -- '--quick' "$script" && args+=(--quick)
   grep -q -- '--lab-prefix' "$script" && args+=(--lab-prefix "$PREFIX$([[ $part == dataplane ]] && echo dp || echo sg)")
