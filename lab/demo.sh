@@ -15,6 +15,7 @@ DEMO_TITLES=(
 readonly DEMO_MN=mn1@example.com
 readonly DEMO_RED=2001:db8:1::2 DEMO_BLUE=2001:db8:3::2 DEMO_MAG2=2001:db8:2::2 DEMO_CN=2001:db8:c::2
 DEMO_VARIANT=""      # the configuration the lab runs with (see demo_configs)
+DEMO_REBUILT=0       # whether demo_lab rebuilt the lab for this step
 DEMO_PIDS=()         # background processes of the demo (captures, traffic), ended on exit
 DEMO_T0=$SECONDS
 
@@ -218,6 +219,10 @@ PY
       printf '%s\n' "${policy//PORT/7002}" >>"$d/mag1.yaml"
       sed -i '/interface: if2/d' "$d/mn.yaml"
       ;;
+    unauthorized) # seed 004 fallback: the same mag1, an LMA profile without multipath
+      demo_configs multipath
+      sed -i -e 's/features: {.*}/features: {shared_prefixes: true}/' -e '/^    multipath:/,/^    [^ ]/{/^    multipath:/d;/^      /d}' "$d/lma.yaml"
+      ;;
     handover) # both interfaces share one prefix; a de-registered entry goes after 500 ms
       sed -i 's/features: {.*}/features: {shared_prefixes: true}/' "$d/lma.yaml"
       sed -i 's/^fixed_mag_link_local: .*/&\nmin_delay_before_bce_delete_ms: 500/' "$d/lma.yaml"
@@ -233,7 +238,9 @@ PY
 # addresses) leaks into the next; the previous logs and captures are kept under demo/.
 demo_lab() {
   local variant=$1 keep
+  DEMO_REBUILT=0
   if [[ $DEMO_VARIANT == "$variant" ]] && [[ $(topology_state) == up ]]; then return 0; fi
+  DEMO_REBUILT=1
   demo_stop_background
   keep=$(mktemp -d "${TMPDIR:-/tmp}/pmipx-demo.XXXXXX")
   if [[ -d $STATE_DIR/demo ]]; then
@@ -256,8 +263,12 @@ demo_lab() {
   DEMO_VARIANT=$variant
 }
 
-demo_restart_note() {
-  demo_note "(This step's configuration: $*. The demo rebuilt the lab with it — lab down, up, new configs in $STATE_DIR — and starts the daemons afresh.)"
+demo_restart_note() { # after demo_lab
+  if ((DEMO_REBUILT)); then
+    demo_note "(This step's configuration: $*. The demo rebuilt the lab with it — lab down, up, new configs in $STATE_DIR — and starts the daemons afresh.)"
+  else
+    demo_note "(This step's configuration, $*, is the one the lab already runs.)"
+  fi
 }
 
 # ---------------------------------------------------------------------------- introduction
@@ -339,8 +350,8 @@ demo_step_header() {
 demo_step1() {
   demo_step_header 1
   demo_note "What the draft says: when a second MAG registers the MN's new interface with Handoff Indicator 6 (\"new interface, sharing prefixes\"), the LMA gives it the prefixes the MN already has. Both MAGs then route pref1, so a flow moves from one MAG to the other with no signaling at all: the LMA only points it at the other binding (Figures 1-3). What pmipx does: the MN agent's shared_prefixes option sets the S flag in the RSs of if2, mag2 sends HI 6, and the LMA makes a second binding cache entry with pref1; flows live in the LMA's flow mobility cache, and a move to a binding that already holds the prefix rewrites one tc eBPF flow rule."
-  demo_restart_note "shared_prefixes: true on if2 in mn.yaml"
   demo_lab shared
+  demo_restart_note "shared_prefixes: true on if2 in mn.yaml"
   local pcap=$STATE_DIR/demo/step1-lma.pcap t=$STATE_DIR/demo/step1-tunnels.json
   demo_capture lma any "$pcap" "ip6 proto 135"
   cmd_start lma mag1 mn >/dev/null
@@ -391,8 +402,8 @@ demo_step1() {
 demo_step2() {
   demo_step_header 2
   demo_note "What the draft says: when if1 holds pref1 (via mag1) and if2 holds pref2 (via mag2), moving a flow to pref1 onto mag2 needs signaling: the LMA sends mag2 a Flow Mobility Initiate (an RFC 7077 Update Notification, reason 8) with pref1 in an HNP option with the L (off-link) flag and the flow's Flow Identification option; mag2 answers with a Flow Mobility Acknowledgement and routes pref1 to the MN without advertising it (Figure 4). What pmipx does: the LMA retransmits the FMI until the FMA and changes its tc eBPF flow rule only on FMA status 0 (131, 132 or silence roll the move back, reported by pmipx ctl flows); mag2 installs a route for pref1 via the MN's link-local address and keeps it out of its RAs."
-  demo_restart_note "the lab's defaults: each interface with its own prefix"
   demo_lab base
+  demo_restart_note "the lab's defaults: each interface with its own prefix"
   local pcap=$STATE_DIR/demo/step2-lma.pcap t=$STATE_DIR/demo/step2-tunnels.json
   cmd_start lma mag1 mag2 mn >/dev/null
   demo_wait_bindings 2
@@ -430,8 +441,8 @@ demo_step2() {
 demo_step3() {
   demo_step_header 3
   demo_note "What the draft says: a MAG asks for the MN's other prefixes with the MuHo option in its PBU and the LMA answers with one MuHo option per prefix of the MN's other sessions in the PBA (and updates MAGs registered earlier with an Update Notification). Every MAG can then route every prefix of the MN, so the LMA's 6-tuple policy sends flows to any of them with no further signaling, and a weak-host MN accepts any of its addresses on any interface. What pmipx does: MuHo prefixes become routes via the MN's link-local address, never advertised; the 6-tuple table is the flow mobility cache, and a move to a MuHo MAG sends no FMI."
-  demo_restart_note "muho: true for the MN in mag1.yaml and mag2.yaml"
   demo_lab muho
+  demo_restart_note "muho: true for the MN in mag1.yaml and mag2.yaml"
   local pcap=$STATE_DIR/demo/step3-lma.pcap t=$STATE_DIR/demo/step3-tunnels.json
   demo_capture lma any "$pcap" "ip6 proto 135"
   cmd_start lma mag1 mn >/dev/null
@@ -492,8 +503,8 @@ print(n)' "$a1" 5002 >"$sink" &
 demo_step4() {
   demo_step_header 4
   demo_note "What the draft says: each MN interface has a priority (IFP) and one holds the primary HoA, the address correspondents know (P flag). Downlink to the primary HoA goes to the interface with the highest IFP; when that is not the primary one, the LMA replaces the destination with that interface's address and adds a type 2 routing header carrying the primary HoA, and the MN swaps them back. Uplink from that interface carries the primary HoA in a destination option, which the LMA turns back into the source. Raising the primary interface's IFP hands the traffic back (Figure 9). What pmipx does: IFP/P travel in an ND option of the MN's RSs to the MAG and in the MN-LL-ID option to the LMA; the LMA's and the MN's tc eBPF programs do the rewriting."
-  demo_restart_note "mn.yaml with primary_hoa: true, if1 IFP 5 and primary, if2 IFP 10, the MN's own tc data plane"
   demo_lab primary
+  demo_restart_note "mn.yaml with primary_hoa: true, if1 IFP 5 and primary, if2 IFP 10, the MN's own tc data plane"
   cmd_start lma mag1 mag2 mn >/dev/null
   demo_wait_bindings 2
   local hoa a2 s=$STATE_DIR/demo/step4-lma-stats.json
@@ -545,8 +556,8 @@ PY
 demo_step5() {
   demo_step_header 5
   demo_note "What the draft says (RFC 8278): a MAG with several WAN links registers the MN over each, one proxy-CoA per link, with the MAG Multipath Binding option (access type, label, binding id) and the MAG Identifier option; the LMA keeps one binding per path, all with the MN's prefix, and both ends spread traffic over the paths, weighted per packet or per flow, or pin flows to labels (\"this over RED, else BLUE\"). What pmipx does: mag1 registers over wan0 (RED, label 1) and wan1 (BLUE, label 2, an \"LTE\" link shaped by a token bucket); both ends turn the same policy (3:1 per packet, UDP port 7001 down / 7002 up pinned to RED, else BLUE) into tc eBPF tunnel groups; when RED fails, mag1 de-registers that path over BLUE (Alternate CoA) and the pinned flow follows in both directions."
-  demo_restart_note "multipath: true for the MN in mag1.yaml, the policy in mag1.yaml (uplink) and in the LMA's MN profile (downlink); mag2 stays off"
   demo_lab multipath
+  demo_restart_note "multipath: true for the MN in mag1.yaml, the policy in mag1.yaml (uplink) and in the LMA's MN profile (downlink); mag2 stays off"
   local pcap=$STATE_DIR/demo/step5-lma.pcap t=$STATE_DIR/demo/step5-tunnels.json m=$STATE_DIR/demo/step5-mag1.json
   demo_capture lma any "$pcap" "ip6 proto 135"
   cmd_start lma mag1 mn >/dev/null
@@ -595,6 +606,19 @@ PY
   done
   demo_ctl --node lma bindings
   demo_pinned "$a1"
+  demo_sub "5.6 an MN the LMA does not authorize for multipath: PBA status 180, mag1 falls back to one path"
+  demo_note "(The LMA's MN profile without multipath; the lab is rebuilt with it.)"
+  demo_lab unauthorized
+  pcap=$STATE_DIR/demo/step5-unauthorized-lma.pcap
+  demo_capture lma any "$pcap" "ip6 proto 135"
+  cmd_start lma mag1 mn >/dev/null
+  demo_wait_bindings 1
+  demo_until "mag1's fallback" 15 mag1 counters "d.get('multipath_refused', 0) >= 1"
+  demo_stop_background
+  demo_decode "$pcap" "^PBA" | grep -E '^  PBA' || true
+  demo_ctl --node lma bindings
+  echo "  mag1 multipath_refused: $(demo_json mag1 counters "d.get('multipath_refused')")"
+  demo_oracle "$pcap"
 }
 
 demo_pinned() { # DST [N]: which tunnels carry N (100) datagrams of the pinned flow each way
@@ -610,8 +634,8 @@ demo_pinned() { # DST [N]: which tunnels carry N (100) datagrams of the pinned f
 demo_step6() {
   demo_step_header 6
   demo_note "Handover (RFC 5213 with RFC 7864's shared prefixes): both interfaces hold pref1 and the LMA's policy sends a TCP flow through mag1. When the MN loses if1, mag1 sees the carrier go and de-registers the MN (lifetime 0); the LMA drops the entry's traffic until MinDelayBeforeBCEDelete (500 ms here) runs out, then deletes the entry and the flow falls back to the MN's remaining binding (mag2), which routes the same prefix, so the TCP connection keeps running. When if1 returns, mag1 registers it again (HI 6, same prefix) and the flow goes back to it as its policy says."
-  demo_restart_note "shared_prefixes: true on both interfaces, rs_interval_ms: 500 in mn.yaml, min_delay_before_bce_delete_ms: 500 in lma.yaml"
   demo_lab handover
+  demo_restart_note "shared_prefixes: true on both interfaces, rs_interval_ms: 500 in mn.yaml, min_delay_before_bce_delete_ms: 500 in lma.yaml"
   local t=$STATE_DIR/demo/step6-tunnels.json
   cmd_start lma mag1 mn >/dev/null
   demo_wait_bindings 1

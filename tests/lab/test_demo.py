@@ -110,9 +110,13 @@ def test_demo_walks_through_registration_traffic_and_the_six_scenarios():
         for part, path, other in (("5.3", "mag1 wan0 (RED)", "mag1 wan1 (BLUE)"),
                                   ("5.4", "mag1 wan1 (BLUE)", "mag1 wan0 (RED)"),
                                   ("5.5", "mag1 wan0 (RED)", "mag1 wan1 (BLUE)")):
-            text = section(s5, r"^-- " + re.escape(part), r"^-- 5\.\d" if part != "5.5" else None)
+            text = section(s5, r"^-- " + re.escape(part), r"^-- 5\.\d")
             assert tunnel(text, path) == [100, 100], (part, text)  # down at the LMA, up at mag1
             assert tunnel(text, other) in ([0, 0], [0]), (part, text)
+
+        unauthorized = section(s5, r"^-- 5\.6")  # RFC 8278 §4.3: 180, then one path
+        assert re.search(r"PBA .*status=180 .*\n.*PBA .*status=0 ", unauthorized), unauthorized
+        assert "mag1 multipath_refused: 1" in unauthorized and "2001:db8:3::2" not in unauthorized.split("PBA")[-1]
 
         # 6. Handover: mag1's binding gone, the TCP transfer intact, then the binding back.
         s6 = section(out, r"^== step 6/6", r"^== the lab stays up")
