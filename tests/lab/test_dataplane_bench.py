@@ -31,7 +31,8 @@ def report(tmp_path_factory):
         pytest.skip("needs root")
     out = tmp_path_factory.mktemp("dataplane")
     prefix = "bdpt" + secrets.token_hex(2)
-    p = subprocess.run([str(RUN), "--quick", "--build-dir", str(PMIPX_BIN.parent), "--out", str(out),
+    # --no-build: test the binary ctest built (PMIPX_BIN), do not rebuild the tree (tens of seconds)
+    p = subprocess.run([str(RUN), "--quick", "--no-build", "--build-dir", str(PMIPX_BIN.parent), "--out", str(out),
                         "--lab-prefix", prefix], capture_output=True, text=True, timeout=240,
                        stdin=subprocess.DEVNULL)
     left = {n for n in namespaces() if n.startswith(prefix)}
