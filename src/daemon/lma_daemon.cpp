@@ -18,6 +18,7 @@ core::PolicyStore make_policy(const LmaDaemonConfig& c) {
   core::PolicyStore policy(std::move(pool));
   for (const auto& m : c.mags) policy.authorize_mag(m);
   for (const auto& mn : c.mns) policy.add_mn(mn);
+  policy.set_default_mn(c.default_mn);
   return policy;
 }
 
