@@ -81,6 +81,7 @@ def main():
     ap.add_argument("--mns", type=int, required=True)
     ap.add_argument("--mags", type=int, required=True)
     ap.add_argument("--window", type=int, required=True)
+    ap.add_argument("--moves", type=int, default=0)
     ap.add_argument("--scale", default="")
     ap.add_argument("--quick", type=int, default=0)
     a = ap.parse_args()
@@ -88,6 +89,12 @@ def main():
 
     signaling = {dp: load(work / f"signaling_{dp}.json") for dp in ("bpf", "none")}
     scale = {n: load(work / f"scale_{n}.json") for n in a.scale.split()}
+    for name, report in [(f"signaling_{dp}", r) for dp, r in signaling.items()] + \
+            [(f"scale_{n}", r) for n, r in scale.items()]:
+        try:
+            report["lma_mh_socket_drops"] = int((work / f"{name}.drops").read_text())
+        except (OSError, ValueError):
+            pass
     any_report = next((r for r in list(signaling.values()) + list(scale.values()) if "setup" in r), {})
     machine = any_report.get("setup", {}).get("machine", {})
     machine.setdefault("kernel", platform.release())
@@ -107,7 +114,12 @@ def main():
           f"/40 pool of /64s and `log: {{level: warn}}`. PBUs are built and PBAs decoded with the "
           f"wire codec; requests go as fast as a window of {a.window} in flight allows, except "
           f"`refresh_half` (half the measured refresh rate). Latency is send → reply in the "
-          f"generator. Generator, LMA and echo share the machine's cores (and other work was "
+          f"generator. **Flow moves** (`move`, {a.moves:,} MNs, one at a time): each MN gets a "
+          f"second binding through the next MAG (`attach_second`, HI 1, a prefix of its own), flow 1 "
+          f"is placed on BID 1 with `POST /flows/set`, then `POST /flows/move` to BID 2 (what "
+          f"`pmipx ctl flow move` sends) is timed until the FMI reaches the emulated MAG, which "
+          f"answers with an FMA at once (the move is applied on it; the LMA's counters confirm "
+          f"every move). Generator, LMA and echo share the machine's cores (and other work was "
           f"running on it), so absolute figures are noisy; ratios within one run are the point.\n",
           "**Physical bound (`echo`)**: `pmipx bench echo` in the LMA's namespace, a raw IPv6 "
           "socket on protocol 253 (RFC 3692 experimental) with the same kernel checksum handling "
@@ -127,6 +139,11 @@ def main():
         if ratios:
             md.append("Ratio to the echo bound (accepted/s ÷ echoes/s, target ≥ "
                       f"{TARGET_RATIO:.0%}): " + ", ".join(f"{k} {v:.0%}" for k, v in ratios.items()) + ".\n")
+        drops = report.get("lma_mh_socket_drops")
+        timeouts = sum(p["timeouts"] for p in report["phases"])
+        if drops is not None:
+            md.append(f"Requests that timed out: {timeouts}; PBUs the kernel dropped at the LMA's full "
+                      f"Mobility Header socket queue (/proc/net/raw6): {drops}.\n")
         half = phase(report, "refresh_half")
         if half:
             p99 = half["latency"]["p99_us"]

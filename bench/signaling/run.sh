@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/signaling/run.sh - the signaling-load and binding-scale benchmarks of issue 7.
 #
-#   bench/signaling/run.sh [--quick] [--mns N] [--mags M] [--window W] [--scale "100000 1000000"]
-#                          [--out DIR]
+#   bench/signaling/run.sh [--quick] [--mns N] [--mags M] [--window W] [--moves K]
+#                          [--scale "100000 1000000"] [--out DIR]
 #
 # Builds a lab named bsg (lab/lab.sh up --no-start: namespaces bsg-{cn,lma,mag1,mag2,mn}),
 # gives mag1's wan0 M proxy-CoAs (2001:db8:1::1000 + i, the emulated MAGs), writes an LMA
@@ -10,7 +10,9 @@
 # `pmipx lma` in bsg-lma and `pmipx bench echo` beside it, and runs `pmipx bench signaling`
 # in bsg-mag1 over the real veth path:
 #   1. signaling with the data plane on (dataplane: bpf, as in the lab) and off (none):
-#      echo bound, registrations, refreshes, refreshes at half the maximum rate, de-registrations;
+#      echo bound, registrations, refreshes, refreshes at half the maximum rate, K flow moves
+#      (second bindings, one flow each moved onto them through the management API, FMI answered
+#      with FMA), de-registrations;
 #   2. binding scale (data plane off: the BPF prefix map holds 65536 prefixes by default):
 #      a fresh LMA per size, registrations then refreshes, VmRSS before and after.
 # Writes DIR/signaling.json and DIR/signaling.md (+ PNG plots); DIR defaults to bench/results.
@@ -26,6 +28,7 @@ STATE=/run/pmipx/$LAB
 MNS=20000
 MAGS=16
 WINDOW=64
+MOVES=1000
 SCALE="100000 1000000"
 OUT=$REPO/bench/results
 QUICK=0
@@ -33,13 +36,14 @@ ARGS=("$@")
 
 while (($#)); do
   case $1 in
-    --quick) QUICK=1; MNS=2000; SCALE="20000" ;;
+    --quick) QUICK=1; MNS=2000; MOVES=200; SCALE="20000" ;;
     --mns) MNS=$2; shift ;;
     --mags) MAGS=$2; shift ;;
     --window) WINDOW=$2; shift ;;
+    --moves) MOVES=$2; shift ;;
     --scale) SCALE=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -70,9 +74,11 @@ write_lma_config() { # dataplane-mode
     for ((i = 0; i < MAGS; i++)); do echo "  - $(mag_addr "$i")"; done
     # 2^24 /64s: room for every scale run
     echo "pool: {prefix: 2001:db8:8000::/40, length: 64}"
-    echo "default_mn_profile: {}"
+    # flow mobility (seed 001) for the flow moves
+    echo "default_mn_profile: {features: {shared_prefixes: true}}"
     echo "dataplane: $dp"
-    echo "api: {address: 127.0.0.1, port: 7780}"
+    # every address: the generator in mag1 reaches it through 2001:db8:1::1 (flow moves)
+    echo "api: {address: \"::\", port: 7780}"
     # warn: no line per message (the lab default is debug); see the notes in signaling.md
     echo "log: {level: warn}"
   } >"$STATE/lma.yaml"
@@ -85,11 +91,18 @@ start_lma() { # dataplane-mode
   LMA_PID=$(<"$STATE/lma.pid")
 }
 
+# Datagrams the kernel dropped at the LMA's Mobility Header sockets (receive queue full):
+# the drops column of /proc/net/raw6 for protocol 135 (0x87) in the lma namespace.
+lma_mh_drops() {
+  ip netns exec "$LAB-lma" awk 'NR > 1 && $2 ~ /:0087$/ { d += $NF } END { print d + 0 }' /proc/net/raw6
+}
+
 generator() { # out.json args...
   local out=$1
   shift
   ip netns exec "$LAB-mag1" "$PMIPX_BIN" bench signaling --mags "$MAGS" --window "$WINDOW" \
     --lma-pid "$LMA_PID" --json "$@" >"$out" || true   # timeouts are reported, not fatal
+  lma_mh_drops >"${out%.json}.drops"
 }
 
 echo "bench: lab $LAB up"
@@ -100,11 +113,16 @@ echo "bench: lab $LAB up"
 } | ip -n "$LAB-mag1" -6 -batch -
 ip netns exec "$LAB-lma" "$PMIPX_BIN" bench echo >"$WORK/echo.log" 2>&1 &
 ECHO_PID=$!
+for ((i = 0; i < 50; i++)); do   # its socket is open once it says so
+  grep -qs "echoing protocol" "$WORK/echo.log" && break
+  sleep 0.1
+done
 
 for dp in bpf none; do
   echo "bench: signaling, $MNS MNs over $MAGS MAGs, window $WINDOW, data plane $dp"
   start_lma "$dp"
-  generator "$WORK/signaling_$dp.json" --mns "$MNS" --note "LMA data plane: $dp"
+  generator "$WORK/signaling_$dp.json" --mns "$MNS" --moves "$MOVES" --api "[2001:db8:1::1]:7780" \
+    --note "LMA data plane: $dp"
 done
 for n in $SCALE; do
   echo "bench: binding scale, $n MNs (data plane none)"
@@ -116,6 +134,7 @@ done
 
 mkdir -p "$OUT"
 "$PYTHON" "$REPO/bench/signaling/render.py" --work "$WORK" --out "$OUT" \
-  --command "bench/signaling/run.sh ${ARGS[*]}" --mns "$MNS" --mags "$MAGS" --window "$WINDOW" --scale "$SCALE" \
+  --command "bench/signaling/run.sh ${ARGS[*]}" --mns "$MNS" --mags "$MAGS" --window "$WINDOW" --moves "$MOVES" \
+  --scale "$SCALE" \
   --quick "$QUICK"
 echo "bench: wrote $OUT/signaling.json and $OUT/signaling.md"

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +15,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/population.hpp"
 #include "bench/report.hpp"
@@ -89,13 +92,14 @@ void wait_readable(int fd, std::optional<Clock::time_point> until) {
 class Generator {
  public:
   Generator(bench::Population& population, io::RawSocket& mh, io::RawSocket& echo, wire::Ipv6Address lmaa,
-            wire::Ipv6Address echo_address, std::chrono::milliseconds timeout)
+            wire::Ipv6Address echo_address, std::chrono::milliseconds timeout, std::uint32_t moves)
       : population_(population),
         mh_(mh),
         echo_(echo),
         lmaa_(lmaa),
         echo_address_(echo_address),
-        timeout_(timeout) {}
+        timeout_(timeout),
+        moves_(moves) {}
 
   bench::PhaseResult run(const PhaseSpec& spec) {
     bench::PhaseResult r;
@@ -105,8 +109,7 @@ class Generator {
     r.window = spec.window;
     std::vector<std::uint32_t> mns;
     for (std::uint32_t mn = 0; mn < population_.config().mns; ++mn) {
-      bool registered = population_.registered(mn);
-      if (spec.echo || (spec.kind == bench::PbuKind::kRegister) != registered) mns.push_back(mn);
+      if (wanted(spec, mn)) mns.push_back(mn);
     }
     auto& socket = spec.echo ? echo_ : mh_;
     const auto& dst = spec.echo ? echo_address_ : lmaa_;
@@ -157,6 +160,8 @@ class Generator {
           sequence = ba->sequence;
         } else if (const auto* bu = std::get_if<wire::BindingUpdate>(&m.body); bu && spec.echo) {
           sequence = bu->sequence;
+        } else if (answer_upn(*d, m)) {
+          continue;  // an FMI or other UPN to an emulated MAG: acknowledged, not a reply
         } else {
           ++r.unmatched;  // another message type (an FMI, a Binding Error)
           continue;
@@ -203,6 +208,71 @@ class Generator {
     return r;
   }
 
+  // The flow-move phase, one MN at a time (the API call blocks): set flow 1 of the MN on its
+  // first binding (BID 1, not timed), then time `POST /flows/move` to BID 2 until the FMI for
+  // the second MAG arrives (answered at once with an FMA), or until the API answers when the
+  // move needs no signaling.
+  bench::PhaseResult run_moves(const PhaseSpec& spec, httplib::Client& api) {
+    bench::PhaseResult r;
+    r.name = spec.name;
+    r.target = "lma";
+    r.window = 1;
+    std::vector<bench::Nanos> samples;
+    auto start = Clock::now();
+    for (std::uint32_t mn = 0; mn < population_.config().mns; ++mn) {
+      if (!population_.second_registered(mn)) continue;
+      ++r.sent;
+      nlohmann::json flow{{"mn", population_.mn_name(mn)},
+                          {"fid", 1},
+                          {"priority", 1},
+                          {"selector", {{"protocol", "udp"}, {"dst_ports", 5000}}},
+                          {"bids", {1}}};
+      auto set = api.Post("/flows/set", flow.dump(), "application/json");
+      if (!set || set->status != 200) {
+        note_api_error("flows/set", set);
+        ++r.rejected;
+        ++r.rejects_by_status[set ? set->status : 0];
+        continue;
+      }
+      // Setting the flow informs the first MAG with an FMI of its own: answer it before the
+      // move, which the LMA refuses (409) while a flow change of the MN waits for an FMA.
+      if (pending_fma(set->body)) wait_fmi(mn, population_.mag_address(population_.mag_of(mn)), Clock::now() + timeout_);
+      nlohmann::json move{{"mn", population_.mn_name(mn)}, {"fid", 1}, {"bid", 2}};
+      auto t0 = Clock::now();
+      auto res = api.Post("/flows/move", move.dump(), "application/json");
+      // The FMA may still sit in the LMA's socket behind this request: retry until the timeout.
+      for (auto give_up = t0 + timeout_; res && res->status == 409 && Clock::now() < give_up;) {
+        drain_upns();
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        t0 = Clock::now();
+        res = api.Post("/flows/move", move.dump(), "application/json");
+      }
+      auto answered = Clock::now();
+      if (!res || res->status != 200) {
+        note_api_error("flows/move", res);
+        ++r.rejected;
+        ++r.rejects_by_status[res ? res->status : 0];
+        continue;
+      }
+      if (!pending_fma(res->body)) {
+        ++r.accepted;  // no signaling needed: applied when the API answered
+        samples.push_back(answered - t0);
+        continue;
+      }
+      auto fmi_at = wait_fmi(mn, population_.mag_address(population_.second_mag_of(mn)), t0 + timeout_);
+      if (!fmi_at) {
+        ++r.timeouts;
+        continue;
+      }
+      ++r.accepted;
+      samples.push_back(*fmi_at - t0);
+    }
+    drain_upns();
+    r.duration_s = std::chrono::duration<double>(Clock::now() - start).count();
+    r.latency = bench::summarize(std::move(samples));
+    return r;
+  }
+
   const std::string& first_error() const { return first_error_; }
 
  private:
@@ -212,14 +282,98 @@ class Generator {
   wire::Ipv6Address lmaa_;
   wire::Ipv6Address echo_address_;
   std::chrono::milliseconds timeout_;
+  std::uint32_t moves_;  // MNs 0..moves_-1 get a second binding
   std::string first_error_;
+
+  bool wanted(const PhaseSpec& spec, std::uint32_t mn) const {
+    if (spec.echo) return true;
+    switch (spec.kind) {
+      case bench::PbuKind::kRegister: return !population_.registered(mn);
+      case bench::PbuKind::kRefresh:
+      case bench::PbuKind::kDeregister: return population_.registered(mn);
+      case bench::PbuKind::kAttachSecond:
+        return mn < moves_ && population_.registered(mn) && !population_.second_registered(mn);
+      case bench::PbuKind::kDeregisterSecond: return population_.second_registered(mn);
+    }
+    return false;
+  }
+
+  // A UPN (FMI, MuHo update) to one of our MAGs: acknowledged with status 0, as a MAG that
+  // accepts it would. Returns whether `m` was one.
+  bool answer_upn(const io::Datagram& d, const wire::Message& m) {
+    const auto* upn = std::get_if<wire::UpdateNotification>(&m.body);
+    if (!upn || !population_.mag_index(d.dst)) return false;
+    if (upn->ack_requested) {
+      wire::Message upa{wire::UpdateNotificationAck{upn->sequence, wire::NotificationAckStatus::kSuccess}, {}};
+      wire::Bytes out;
+      if (wire::encode_message(upa, out)) mh_.send(d.dst, d.src, out);
+    }
+    return true;
+  }
+
+  void drain_upns() {
+    while (auto d = mh_.receive()) {
+      if (auto decoded = wire::decode_message(d->payload)) answer_upn(*d, decoded->message);
+    }
+  }
+
+  static bool pending_fma(const std::string& api_answer) {
+    auto body = nlohmann::json::parse(api_answer, nullptr, false);
+    return body.is_object() && body.value("pending_fma", false);
+  }
+
+  // Waits for an FMI about `mn` to `mag` (answering it and any other UPN); its arrival time,
+  // or nullopt.
+  std::optional<Clock::time_point> wait_fmi(std::uint32_t mn, const wire::Ipv6Address& mag,
+                                            Clock::time_point deadline) {
+    auto name = population_.mn_name(mn);
+    while (Clock::now() < deadline) {
+      while (auto d = mh_.receive()) {
+        auto at = Clock::now();
+        auto decoded = wire::decode_message(d->payload);
+        if (!decoded || !answer_upn(*d, decoded->message)) continue;
+        const auto& m = decoded->message;
+        const auto* id = wire::find_option<wire::MnIdOption>(m);
+        if (d->dst == mag && std::get<wire::UpdateNotification>(m.body).reason == wire::NotificationReason::kFlowMobility &&
+            id && id->identifier == name) {
+          return at;
+        }
+      }
+      wait_readable(mh_.fd(), deadline);
+    }
+    return std::nullopt;
+  }
+
+  void note_api_error(const char* what, const httplib::Result& res) {
+    if (!first_error_.empty()) return;
+    first_error_ = res ? fmt::format("{}: HTTP {}: {}", what, res->status, res->body)
+                       : fmt::format("{}: {}", what, httplib::to_string(res.error()));
+  }
 };
 
 std::optional<bench::PbuKind> kind_of(const std::string& phase) {
   if (phase == "register") return bench::PbuKind::kRegister;
-  if (phase == "refresh" || phase == "refresh_half" || phase == "echo") return bench::PbuKind::kRefresh;
+  if (phase == "refresh" || phase == "refresh_half" || phase == "echo" || phase == "move") return bench::PbuKind::kRefresh;
   if (phase == "deregister") return bench::PbuKind::kDeregister;
+  if (phase == "attach_second") return bench::PbuKind::kAttachSecond;
+  if (phase == "deregister_second") return bench::PbuKind::kDeregisterSecond;
   return std::nullopt;
+}
+
+// "host:port" or "[v6]:port".
+std::optional<std::pair<std::string, int>> split_host_port(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon + 1 == s.size()) return std::nullopt;
+  std::string host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  for (char c : s.substr(colon + 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + (c - '0');
+    if (port > 65535) return std::nullopt;
+  }
+  if (host.empty() || port == 0) return std::nullopt;
+  return std::pair{host, port};
 }
 
 }  // namespace
@@ -232,9 +386,24 @@ int run_bench_signaling(const BenchSignalingOptions& o, std::ostream& out, std::
     err << "pmipx bench signaling: --lma, --mag-base and --echo-address take IPv6 addresses\n";
     return 2;
   }
-  for (const auto& p : o.phases) {
+  std::vector<std::string> phases = o.phases;
+  if (phases.empty()) {
+    phases = {"echo", "register", "refresh", "refresh_half"};
+    if (o.moves > 0) phases.insert(phases.end(), {"attach_second", "move", "deregister_second"});
+    phases.push_back("deregister");
+  }
+  for (const auto& p : phases) {
     if (!kind_of(p)) {
-      err << "pmipx bench signaling: unknown phase '" << p << "' (echo, register, refresh, refresh_half, deregister)\n";
+      err << "pmipx bench signaling: unknown phase '" << p
+          << "' (echo, register, refresh, refresh_half, attach_second, move, deregister_second, deregister)\n";
+      return 2;
+    }
+  }
+  std::optional<std::pair<std::string, int>> api_at;
+  if (std::find(phases.begin(), phases.end(), "move") != phases.end()) {
+    api_at = split_host_port(o.api);
+    if (!api_at || o.moves == 0 || o.mags < 2) {
+      err << "pmipx bench signaling: flow moves need --moves N, --mags >= 2 and --api HOST:PORT (the LMA's API)\n";
       return 2;
     }
   }
@@ -258,7 +427,20 @@ int run_bench_signaling(const BenchSignalingOptions& o, std::ostream& out, std::
     err << "pmipx bench signaling: " << e.what() << "\n";
     return 2;
   }
-  Generator gen(population, *mh, *echo, *lmaa, *echo_address, std::chrono::milliseconds(o.timeout_ms));
+  // A deep receive queue on our side (root may exceed rmem_max), so a reply lost at a rate
+  // burst is lost at the LMA or the echo, not here while the generator was descheduled.
+  for (int fd : {mh->fd(), echo->fd()}) {
+    int bytes = 32 << 20;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);
+  }
+  Generator gen(population, *mh, *echo, *lmaa, *echo_address, std::chrono::milliseconds(o.timeout_ms), o.moves);
+  std::optional<httplib::Client> api;
+  if (api_at) {
+    api.emplace(api_at->first, api_at->second);
+    api->set_keep_alive(true);
+    api->set_tcp_nodelay(true);  // else Nagle + delayed ACK add 40 ms to each request
+    api->set_read_timeout(std::chrono::milliseconds(o.timeout_ms));
+  }
 
   bench::Report report;
   report.setup = {{"version", PMIPX_VERSION},
@@ -273,6 +455,8 @@ int run_bench_signaling(const BenchSignalingOptions& o, std::ostream& out, std::
                   {"timeout_ms", o.timeout_ms},
                   {"timestamps", o.timestamps},
                   {"lifetime_s", o.lifetime_s},
+                  {"moves", o.moves},
+                  {"api", o.api},
                   {"lma_pid", o.lma_pid},
                   {"machine",
                    {{"nproc", std::thread::hardware_concurrency()},
@@ -284,7 +468,7 @@ int run_bench_signaling(const BenchSignalingOptions& o, std::ostream& out, std::
       "on one steady clock; every figure shares the CPU with the LMA and the echo responder");
 
   bool failed = false;
-  for (const auto& name : o.phases) {
+  for (const auto& name : phases) {
     PhaseSpec spec{name, name == "echo", *kind_of(name), o.rate, o.window};
     if (name == "refresh_half") {
       const auto* full = report.find("refresh");
@@ -297,7 +481,7 @@ int run_bench_signaling(const BenchSignalingOptions& o, std::ostream& out, std::
     }
     std::uint64_t rss_before = 0;
     if (name == "register" && o.lma_pid > 0) rss_before = vm_rss_kib(o.lma_pid);
-    auto result = gen.run(spec);
+    auto result = name == "move" ? gen.run_moves(spec, *api) : gen.run(spec);
     if (name == "register" && o.lma_pid > 0) {
       report.memory = bench::MemoryResult{rss_before, vm_rss_kib(o.lma_pid), result.accepted};
     }

@@ -22,8 +22,16 @@ struct BenchSignalingOptions {
   double rate = 0;            // requests per second; 0: as fast as the window allows
   std::uint32_t window = 64;  // requests in flight
   std::uint32_t timeout_ms = 2000;
-  // echo, register, refresh, refresh_half, deregister (in this order, any subset)
-  std::vector<std::string> phases{"echo", "register", "refresh", "refresh_half", "deregister"};
+  // echo, register, refresh, refresh_half, attach_second, move, deregister_second, deregister
+  // (in this order, any subset). Empty: all, the three flow-move phases only with moves > 0.
+  std::vector<std::string> phases;
+  // Flow moves: the first `moves` MNs get a second binding through the next MAG, then one flow
+  // each (FID 1 on BID 1, set through the management API) is moved to BID 2, as
+  // `pmipx ctl flow move` does; the FMI that the move sends to the emulated MAG is answered
+  // with an FMA. Needs the LMA's API reachable from here (`api`) and MN profiles with
+  // features.shared_prefixes (flow mobility).
+  std::uint32_t moves = 0;
+  std::string api;  // HOST:PORT or [V6]:PORT of the LMA's management API
   std::string echo_address;          // the echo responder; empty: the LMAA
   std::uint8_t echo_protocol = 253;  // RFC 3692 experimental protocol number
   int lma_pid = 0;                   // for VmRSS before/after the registrations; 0: not measured

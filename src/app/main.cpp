@@ -178,7 +178,10 @@ int main(int argc, char** argv) {
   bench_sig->add_option("--timeout-ms", bs.timeout_ms, "a request without reply after this counts as a timeout")
       ->check(CLI::Range(1u, 600000u))->capture_default_str();
   bench_sig->add_option("--phases", phases,
-                        "comma-separated: echo,register,refresh,refresh_half,deregister (default all, in this order)");
+                        "comma-separated: echo,register,refresh,refresh_half,attach_second,move,deregister_second,"
+                        "deregister (default: all in this order; the flow-move ones with --moves)");
+  bench_sig->add_option("--moves", bs.moves, "flow moves: MNs 0..N-1 get a second binding and one flow moved to it");
+  bench_sig->add_option("--api", bs.api, "the LMA's management API for flow moves, HOST:PORT or [V6]:PORT");
   bench_sig->add_option("--echo-address", bs.echo_address, "address of `pmipx bench echo` (default: the LMAA)");
   bench_sig->add_option("--echo-protocol", bs.echo_protocol, "IPv6 next header of the echo")->capture_default_str();
   bench_sig->add_option("--lma-pid", bs.lma_pid, "LMA process: its VmRSS before and after the registrations");

@@ -21,6 +21,8 @@ const char* to_string(PbuKind k) {
     case PbuKind::kRegister: return "register";
     case PbuKind::kRefresh: return "refresh";
     case PbuKind::kDeregister: return "deregister";
+    case PbuKind::kAttachSecond: return "attach_second";
+    case PbuKind::kDeregisterSecond: return "deregister_second";
   }
   return "?";
 }
@@ -50,19 +52,26 @@ std::optional<std::uint32_t> Population::mag_index(const wire::Ipv6Address& a) c
 std::string Population::mn_name(std::uint32_t mn) const { return "mn" + std::to_string(mn) + "@" + config_.domain; }
 
 Request Population::pbu(std::uint32_t mn, PbuKind kind, wire::Timestamp now) {
-  auto mag = mag_of(mn);
+  bool second = kind == PbuKind::kAttachSecond || kind == PbuKind::kDeregisterSecond;
+  auto mag = second ? second_mag_of(mn) : mag_of(mn);
   auto seq = ++sequences_[mag];
-  std::uint32_t lifetime_s = kind == PbuKind::kDeregister ? 0 : config_.lifetime_s;
+  bool deregistration = kind == PbuKind::kDeregister || kind == PbuKind::kDeregisterSecond;
+  std::uint32_t lifetime_s = deregistration ? 0 : config_.lifetime_s;
   wire::Message m{wire::BindingUpdate{seq, static_cast<std::uint16_t>(wire::bu_flag::kA | wire::bu_flag::kP),
                                       *wire::Lifetime::from_seconds(std::min(lifetime_s, wire::Lifetime::kMaxSeconds))},
                   {}};
-  m.options.push_back(kind == PbuKind::kRegister ? wire::HnpOption{} : wire::HnpOption{false, prefixes_[mn]});
+  wire::HnpOption hnp;
+  if (kind == PbuKind::kRefresh || kind == PbuKind::kDeregister) hnp.prefix = prefixes_[mn];
+  if (kind == PbuKind::kDeregisterSecond) {
+    if (auto it = second_prefixes_.find(mn); it != second_prefixes_.end()) hnp.prefix = it->second;
+  }
+  m.options.push_back(hnp);
   m.options.push_back(wire::MnIdOption{wire::MnIdSubtype::kNai, mn_name(mn)});
-  auto hi = kind == PbuKind::kRegister  ? wire::HandoffIndicator::kNewInterface
-            : kind == PbuKind::kRefresh ? wire::HandoffIndicator::kNotChanged
-                                        : wire::HandoffIndicator::kUnknown;
+  auto hi = kind == PbuKind::kRefresh ? wire::HandoffIndicator::kNotChanged
+            : deregistration          ? wire::HandoffIndicator::kUnknown
+                                      : wire::HandoffIndicator::kNewInterface;
   m.options.push_back(wire::HandoffIndicatorOption{hi});
-  m.options.push_back(wire::AccessTechTypeOption{config_.att});
+  m.options.push_back(wire::AccessTechTypeOption{second ? wire::AccessTech::kWlan : config_.att});
   if (config_.timestamps) {
     auto raw = std::max(now.raw, last_timestamp_[mn] + 1);
     last_timestamp_[mn] = raw;
@@ -82,9 +91,14 @@ PbaOutcome Population::on_pba(std::uint32_t mn, PbuKind kind, const wire::Messag
     prefixes_[mn] = {};
     return PbaOutcome::kAccepted;
   }
+  if (kind == PbuKind::kDeregisterSecond) {
+    second_prefixes_.erase(mn);
+    return PbaOutcome::kAccepted;
+  }
   const auto* hnp = wire::find_option<wire::HnpOption>(pba);
   if (!hnp || hnp->prefix.length == 0) return PbaOutcome::kMalformed;  // accepted without a prefix
   if (kind == PbuKind::kRegister) prefixes_[mn] = hnp->prefix;
+  if (kind == PbuKind::kAttachSecond) second_prefixes_[mn] = hnp->prefix;
   return PbaOutcome::kAccepted;
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bench/request_tracker.hpp"
@@ -22,6 +23,11 @@ enum class PbuKind : std::uint8_t {
   kRegister,    // initial registration: HNP ::/0 (assign one), HI 1
   kRefresh,     // re-registration of the assigned prefix, HI 5 (handoff state not changed)
   kDeregister,  // lifetime 0, HI 4, the assigned prefix
+  // The MN's second interface (flow moves need two bindings): through the next MAG
+  // ((i + 1) % mags), another access technology, HI 1 and a prefix of its own, so moving a
+  // flow onto it takes an FMI to that MAG (seed 001 §3.2.2).
+  kAttachSecond,
+  kDeregisterSecond,
 };
 const char* to_string(PbuKind k);
 
@@ -51,6 +57,8 @@ class Population {
 
   const PopulationConfig& config() const { return config_; }
   std::uint32_t mag_of(std::uint32_t mn) const { return mn % config_.mags; }
+  // The MAG of the MN's second interface.
+  std::uint32_t second_mag_of(std::uint32_t mn) const { return (mn + 1) % config_.mags; }
   wire::Ipv6Address mag_address(std::uint32_t mag) const;
   // The MAG index of a proxy-CoA; nullopt for an address that is not one of ours.
   std::optional<std::uint32_t> mag_index(const wire::Ipv6Address& a) const;
@@ -66,12 +74,14 @@ class Population {
 
   bool registered(std::uint32_t mn) const { return prefixes_[mn].length != 0; }
   const wire::Ipv6Prefix& prefix(std::uint32_t mn) const { return prefixes_[mn]; }
+  bool second_registered(std::uint32_t mn) const { return second_prefixes_.count(mn) != 0; }
 
  private:
   PopulationConfig config_;
   std::vector<std::uint16_t> sequences_;      // per MAG: last sequence number sent
   std::vector<wire::Ipv6Prefix> prefixes_;    // per MN: assigned prefix (length 0: none)
   std::vector<std::uint64_t> last_timestamp_;  // per MN, raw 48.16
+  std::unordered_map<std::uint32_t, wire::Ipv6Prefix> second_prefixes_;  // the few MNs with two
 };
 
 }  // namespace pmipx::bench

@@ -111,3 +111,33 @@ TEST(Population, WithoutTimestampsNoTimestampOption) {
 
 }  // namespace
 }  // namespace pmipx::bench
+
+namespace pmipx::bench {
+namespace {
+
+TEST(Population, SecondInterfaceGoesThroughTheNextMagWithItsOwnPrefix) {
+  Population p(config(3, 3));
+  p.pbu(2, PbuKind::kRegister, {});
+  p.on_pba(2, PbuKind::kRegister, pba(1, wire::BaStatus::kAccepted, "mn2@b", p6("2001:db8:8000:1::/64")));
+  auto r = p.pbu(2, PbuKind::kAttachSecond, {});
+  EXPECT_EQ(r.key.mag, 0u);  // (2 + 1) % 3
+  EXPECT_EQ(r.src, p.mag_address(0));
+  EXPECT_EQ(wire::find_option<wire::HnpOption>(r.pbu)->prefix, wire::Ipv6Prefix{});  // a prefix of its own
+  EXPECT_EQ(wire::find_option<wire::HandoffIndicatorOption>(r.pbu)->value, wire::HandoffIndicator::kNewInterface);
+  EXPECT_EQ(wire::find_option<wire::AccessTechTypeOption>(r.pbu)->value, wire::AccessTech::kWlan);
+  EXPECT_FALSE(p.second_registered(2));
+  ASSERT_EQ(p.on_pba(2, PbuKind::kAttachSecond, pba(1, wire::BaStatus::kAccepted, "mn2@b", p6("2001:db8:8000:2::/64"))),
+            PbaOutcome::kAccepted);
+  EXPECT_TRUE(p.second_registered(2));
+  EXPECT_EQ(p.prefix(2), p6("2001:db8:8000:1::/64"));  // the first binding is untouched
+  auto d = p.pbu(2, PbuKind::kDeregisterSecond, {});
+  EXPECT_EQ(d.key.mag, 0u);
+  EXPECT_EQ(std::get<wire::BindingUpdate>(d.pbu.body).lifetime.units, 0u);
+  EXPECT_EQ(wire::find_option<wire::HnpOption>(d.pbu)->prefix, p6("2001:db8:8000:2::/64"));
+  p.on_pba(2, PbuKind::kDeregisterSecond, pba(2, wire::BaStatus::kAccepted, "mn2@b", std::nullopt));
+  EXPECT_FALSE(p.second_registered(2));
+  EXPECT_TRUE(p.registered(2));
+}
+
+}  // namespace
+}  // namespace pmipx::bench
