@@ -223,8 +223,9 @@ PY
       demo_configs multipath
       sed -i -e 's/features: {.*}/features: {shared_prefixes: true}/' -e '/^    multipath:/,/^    [^ ]/{/^    multipath:/d;/^      /d}' "$d/lma.yaml"
       ;;
-    handover) # both interfaces share one prefix; a de-registered entry goes after 500 ms
-      sed -i 's/features: {.*}/features: {shared_prefixes: true}/' "$d/lma.yaml"
+    handover) # both interfaces share one prefix; a de-registered entry goes after 500 ms; the
+      # LMA's policy (seed 001 §3.3 attach rule) puts TCP port 5001 on any WLAN attachment
+      sed -i 's/features: {.*}/features: {shared_prefixes: true}\n    attach_flows:\n      - {att: wlan, fid: 1, priority: 10, selector: {protocol: tcp, dst_ports: 5001}}/' "$d/lma.yaml"
       sed -i 's/^fixed_mag_link_local: .*/&\nmin_delay_before_bce_delete_ms: 500/' "$d/lma.yaml"
       sed -i -e 's/ifp: 10}/ifp: 10, shared_prefixes: true}/' -e 's/ifp: 5}/ifp: 5, shared_prefixes: true}/' \
         -e 's/^interfaces:/rs_interval_ms: 500\n&/' "$d/mn.yaml"
@@ -633,19 +634,18 @@ demo_pinned() { # DST [N]: which tunnels carry N (100) datagrams of the pinned f
 
 demo_step6() {
   demo_step_header 6
-  demo_note "Handover (RFC 5213 with RFC 7864's shared prefixes): both interfaces hold pref1 and the LMA's policy sends a TCP flow through mag1. When the MN loses if1, mag1 sees the carrier go and de-registers the MN (lifetime 0); the LMA drops the entry's traffic until MinDelayBeforeBCEDelete (500 ms here) runs out, then deletes the entry and the flow falls back to the MN's remaining binding (mag2), which routes the same prefix, so the TCP connection keeps running. When if1 returns, mag1 registers it again (HI 6, same prefix) and the flow goes back to it as its policy says."
+  demo_note "Handover (RFC 5213 with RFC 7864's shared prefixes): both interfaces hold pref1 and the LMA's policy sends a TCP flow through mag1. When the MN loses if1, mag1 sees the carrier go and de-registers the MN (lifetime 0); the LMA drops the entry's traffic until MinDelayBeforeBCEDelete (500 ms here) runs out, then deletes the entry and the flow falls back to the MN's remaining binding (mag2), which routes the same prefix, so the TCP connection keeps running. When if1 returns, mag1 registers it again (HI 6, same prefix, a new BID) and the flow goes back to it as its policy says: the policy here is an attach rule (seed 001 §3.3, attach_flows in the LMA's MN profile) that puts TCP port 5001 on any WLAN attachment. A flow set by hand would stay inactive on the old BID until moved: the LMA never hands a BID that flows still name to a new registration, which may hold other prefixes."
   demo_lab handover
-  demo_restart_note "shared_prefixes: true on both interfaces, rs_interval_ms: 500 in mn.yaml, min_delay_before_bce_delete_ms: 500 in lma.yaml"
+  demo_restart_note "shared_prefixes: true on both interfaces, rs_interval_ms: 500 in mn.yaml, min_delay_before_bce_delete_ms: 500 and an attach rule {att: wlan, fid: 1, selector: {protocol: tcp, dst_ports: 5001}} in lma.yaml"
   local t=$STATE_DIR/demo/step6-tunnels.json
   cmd_start lma mag1 mn >/dev/null
   demo_wait_bindings 1
   cmd_start mag2 >/dev/null
   demo_wait_bindings 2
-  local pref1 a2 bid1
-  pref1=$(demo_prefix $DEMO_RED)
+  local a2 bid1
   bid1=$(demo_bid $DEMO_RED)
   a2=$(demo_addr if2)
-  demo_ctl --node lma flow set $DEMO_MN 1 10 "$bid1" "{dst: $pref1, protocol: tcp, dst_ports: 5001}" >/dev/null
+  demo_until "the attach rule's flow on mag1" 10 lma flows "any(f['fid'] == 1 and f['bids'] == [$bid1] for f in d)"
   demo_sub "6.1 a TCP transfer from cn to $a2 (4 MB over 3 s), its flow (TCP port 5001) on mag1's BID $bid1"
   demo_ctl --node lma bindings
   local tcp=$LAB_DIR/../tests/lab/tcp_stream.py sink=$STATE_DIR/demo/step6-sink.json src=$STATE_DIR/demo/step6-source.json
@@ -680,14 +680,6 @@ PY
   local nbid back
   nbid=$(demo_bid $DEMO_RED)
   back="any(f['fid'] == 1 and f['active'] and f['bids'] == [$nbid] for f in d)"
-  if ! demo_poll 3 lma flows "$back"; then
-    # The LMA may keep a deleted entry's BID for the flows that name it, so that a new
-    # registration (maybe with other prefixes) does not inherit them: then it is the
-    # operator's (or a controller's) move, as in steps 1 and 2.
-    demo_note "if1's new registration has BID $nbid; the flow still names BID $bid1, whose entry is gone (the LMA does not hand a BID that flows still name to a new registration), so it stays on mag2 until moved. The operator moves it back:"
-    echo "  pmipx ctl flow move $DEMO_MN 1 $nbid"
-    demo_ctl --node lma flow move $DEMO_MN 1 "$nbid" >/dev/null
-  fi
   demo_until "the flow on mag1 again" 15 lma flows "$back"
   demo_ctl --node lma bindings
   echo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lab/lab.sh - the pmipx network-namespace lab (README demo, integration tests, benchmarks).
 #
-#   lab.sh up     [--name NAME] [--no-start] [--fresh-config]
+#   lab.sh up     [--name NAME] [--no-start] [--fresh-config] [--lte-rate RATE|off]
 #   lab.sh start  [--name NAME] [NODE...]
 #   lab.sh stop   [--name NAME] [NODE...]
 #   lab.sh down   [--name NAME]
@@ -30,6 +30,9 @@ readonly LINKS=(
 )
 readonly STOP_GRACE_TENTHS=30   # stop: TERM, then KILL after 3 s
 readonly HEALTH_TENTHS=50       # start: wait up to 5 s for GET /health -> 200
+# mag1's wan1 <-> lma's mag1b stands for an LTE uplink (seed 004's BLUE path): a token bucket
+# on both ends limits its rate; queueing delay is bounded by TBF's latency (no netem here).
+LTE_RATE=${PMIPX_LAB_LTE_RATE:-50mbit}
 
 LAB_NAME=${PMIPX_LAB:-pmx}
 PMIPX_BIN=${PMIPX_BIN:-$(dirname "$0")/../build/pmipx}
@@ -42,9 +45,13 @@ usage() {
   cat <<'EOF'
 usage: lab.sh COMMAND [--name NAME] [ARGS...]     (NAME defaults to $PMIPX_LAB or "pmx")
 
-  up [--no-start] [--fresh-config]  build namespaces NAME-{cn,lma,mag1,mag2,mn}, write configs
+  up [--no-start] [--fresh-config] [--lte-rate RATE|off]
+                                    build namespaces NAME-{cn,lma,mag1,mag2,mn}, write configs
                                     to /run/pmipx/NAME/ (existing ones are kept unless
-                                    --fresh-config), mount a bpffs per node, start the daemons
+                                    --fresh-config), mount a bpffs per node, start the daemons;
+                                    mag1's second WAN link (BLUE, "LTE") is shaped with a
+                                    token bucket, both ways, to RATE (tc syntax, default
+                                    $PMIPX_LAB_LTE_RATE or 50mbit; off = unshaped)
   start [NODE...]                   start daemons (default: lma mag1 mag2 mn), wait for the API
   stop [NODE...]                    stop daemons (TERM, KILL after 3 s)
   down                              remove everything of the lab (idempotent)
@@ -348,10 +355,19 @@ build_topology() {
   for node in "${NODES[@]}"; do
     node_ip_batch "$node" | ip -6 -n "$(ns_of "$node")" -batch -
   done
+  shape_lte_link
   for node in "${NODES[@]}"; do
     mkdir -p "$STATE_DIR/bpf/$node"
     bpffs_mounted "$node" || mount -t bpf bpf "$STATE_DIR/bpf/$node"
   done
+}
+
+# TBF as the root qdisc of both ends of the BLUE link; the data plane's clsact hooks sit
+# beside it, so encapsulated packets are shaped after the tc programs ran.
+shape_lte_link() {
+  [[ $LTE_RATE == off ]] && return 0
+  in_ns mag1 tc qdisc replace dev wan1 root tbf rate "$LTE_RATE" burst 64kb latency 50ms
+  in_ns lma tc qdisc replace dev mag1b root tbf rate "$LTE_RATE" burst 64kb latency 50ms
 }
 
 # veth carrier changes reach operstate through linkwatch, which batches events up to once a
@@ -614,12 +630,20 @@ main() {
       -h | --help | help) usage; exit 0 ;;
       --no-start) [[ $CMD == up ]] || die "--no-start is an option of 'up'"; NO_START=1 ;;
       --fresh-config) [[ $CMD == up ]] || die "--fresh-config is an option of 'up'"; FRESH_CONFIG=1 ;;
+      --lte-rate)
+        [[ $CMD == up ]] || die "--lte-rate is an option of 'up'"
+        (($# >= 2)) || die "--lte-rate needs a value"
+        LTE_RATE=$2
+        shift
+        ;;
       -*) die "unknown option '$1' (see '$0 --help')" ;;
       *) if [[ -z $CMD ]]; then CMD=$1; else args+=("$1"); fi ;;
     esac
     shift
   done
   [[ -n $CMD ]] || { usage >&2; exit 2; }
+  [[ $LTE_RATE == off || $LTE_RATE =~ ^[0-9]+(\.[0-9]+)?([kKmMgG]?(bit|bps))?$ ]] ||
+    die "invalid LTE rate '$LTE_RATE' (a tc rate such as 50mbit or 2mbps, or off)"
   set_lab "$name"
   case $CMD in
     up | start | stop | down | status | exec | demo) need_root ;;

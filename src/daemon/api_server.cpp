@@ -36,6 +36,9 @@ ApiServer::ApiServer(EventLoop& loop, ApiConfig config)
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_keep_alive_max_count(10);
   server_->set_keep_alive_timeout(2);
+  // Small request/response pairs on a kept-alive connection otherwise wait for Nagle and a
+  // delayed ACK: ~38 ms per request instead of ~2 (measured by bench/dataplane/lma_load.py).
+  server_->set_tcp_nodelay(true);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -388,8 +388,11 @@ void MagDaemon::send_ra(AccessLink& link, bool multicast) {
 }
 
 void MagDaemon::drain() {
-  while (auto t = engine_.poll_transmit()) signaling_.send(*t);
+  // Routes before messages: an FMA tells the LMA to send the flow here, so the off-link
+  // route must exist when it leaves (packets in between were lost, measured by
+  // bench/latency/flow_move.py).
   while (auto op = engine_.poll_dataplane()) apply(*op);
+  while (auto t = engine_.poll_transmit()) signaling_.send(*t);
   while (auto e = engine_.poll_event()) {
     metrics_.add("events_total", {{"kind", core::to_string(e->kind)}});
     auto level = e->kind == core::EventKind::kMessageDropped || e->kind == core::EventKind::kMnRejected ||
@@ -475,6 +478,9 @@ Json MagDaemon::bindings_json() const {
     j["prefixes"] = prefixes_json(e.prefixes);
     j["off_link_prefixes"] = prefixes_json(e.off_link_prefixes);
     j["muho_prefixes"] = prefixes_json(e.muho_prefixes);
+    // Seed 001 §3.4: the flows the LMA said use this link, as of its last FMI or PBA.
+    j["flows"] = Json::array();
+    for (const auto& f : e.flows) j["flows"].push_back({{"fid", f.fid}, {"priority", f.priority}, {"bids", f.bid_refs}});
     j["ifp"] = e.ifp;
     j["primary"] = e.primary;
     j["multipath"] = e.multipath;

@@ -29,7 +29,11 @@ MagForwarding::MagForwarding(const core::MagConfig& config, std::unique_ptr<data
 std::optional<std::string> MagForwarding::add_tunnel(const wire::Ipv6Address& lmaa, const wire::Ipv6Address& coa) {
   auto route = routing_.route_get(lmaa, coa);
   if (!route) return "no route from " + coa.to_string() + " to the LMA " + lmaa.to_string();
-  Tunnel t{next_tunnel_++, lmaa, route->oif, kFirstTable + static_cast<std::uint32_t>(tunnels_.size())};
+  // The smallest table no live tunnel uses: a WAN link that went and came back must not
+  // take over the table of one that stayed.
+  std::uint32_t table = kFirstTable;
+  while (std::any_of(tunnels_.begin(), tunnels_.end(), [&](const auto& kv) { return kv.second.table == table; })) ++table;
+  Tunnel t{next_tunnel_++, lmaa, route->oif, table};
   plane_->add_tunnel(dataplane::Tunnel{t.id, coa, lmaa, route->oif, 64});
   plane_->add_peer(lmaa, t.id);
   if (attached_.insert(route->oif).second) {
@@ -48,7 +52,15 @@ std::optional<std::string> MagForwarding::add_tunnel(const wire::Ipv6Address& lm
 std::optional<std::string> MagForwarding::remove_tunnel(const wire::Ipv6Address& coa) {
   auto it = tunnels_.find(coa);
   if (it == tunnels_.end()) return std::nullopt;
-  plane_->remove_peer(it->second.lmaa);
+  // Decapsulation knows the LMA by its address alone, and every WAN tunnel has the same
+  // LMA: while another tunnel to it remains, the LMA stays a known peer (answering for it).
+  auto other = std::find_if(tunnels_.begin(), tunnels_.end(),
+                            [&](const auto& kv) { return kv.first != coa && kv.second.lmaa == it->second.lmaa; });
+  if (other != tunnels_.end()) {
+    plane_->add_peer(it->second.lmaa, other->second.id);
+  } else {
+    plane_->remove_peer(it->second.lmaa);
+  }
   plane_->remove_tunnel(it->second.id);
   auto err = routing_.route_delete(io::Route{wire::Ipv6Prefix{}, it->second.oif, std::nullopt, 1024, it->second.table, 0});
   tunnels_.erase(it);

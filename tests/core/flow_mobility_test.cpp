@@ -292,6 +292,21 @@ TEST_F(FlowMobility, FlowBecomesInactiveOnlyWhenAllItsBidsAreGone) {
   EXPECT_TRUE(removed);
 }
 
+TEST_F(FlowMobility, AFlowBeyondTheDataPlanesRuleLimitIsRefused) {
+  auto pref = attach_shared();
+  for (std::uint16_t fid = 1; fid <= 32; ++fid) {
+    ASSERT_FALSE(engine_->set_flow(now(), kMn, FlowEntry{fid, fid, to_prefix_port(host_in(pref, 1), fid), {1}, FlowAction::kForward}));
+  }
+  ops();
+  auto err = engine_->set_flow(now(), kMn, FlowEntry{33, 33, to_prefix_port(host_in(pref, 1), 33), {1}, FlowAction::kForward});
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("32 flows"), std::string::npos) << *err;
+  EXPECT_TRUE(ops().empty());
+  EXPECT_EQ(engine_->flows().flows(kMn).size(), 32u);
+  // A known FID may still change.
+  EXPECT_FALSE(engine_->move_flow(now(), kMn, 7, 2));
+}
+
 TEST_F(FlowMobility, CommandsRefuseWhatTheyCannotDo) {
   EXPECT_TRUE(engine_->set_flow(now(), kMn, FlowEntry{1, 10, {}, {1}, FlowAction::kForward}));  // no binding
   attach_shared();

@@ -87,6 +87,25 @@ TEST_F(MagForwardingTest, TunnelRemoveDeletesItsTableRouteTunnelAndPeer) {
   EXPECT_TRUE(plane_->peers.empty());
 }
 
+TEST_F(MagForwardingTest, RemovingOneWanTunnelKeepsTheLmaAPeerOfTheOther) {
+  tunnels();
+  apply(core::mag_op::TunnelRemove{kLmaa, kCoa2});
+  EXPECT_EQ(plane_->peers.at(kLmaa), tunnel_from(kCoa1));  // downlink over the other path still decapsulated
+  apply(core::mag_op::TunnelRemove{kLmaa, kCoa1});
+  EXPECT_TRUE(plane_->peers.empty());
+}
+
+TEST_F(MagForwardingTest, AWanTunnelThatReturnsDoesNotTakeTheTableOfOneThatStayed) {
+  tunnels();
+  apply(core::mag_op::TunnelRemove{kLmaa, kCoa1});
+  apply(core::mag_op::TunnelAdd{kLmaa, kCoa1});
+  const auto* first = routing_.route(kDefault, 1000);
+  const auto* second = routing_.route(kDefault, 1001);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->oif, 2u);   // kCoa1's table again
+  EXPECT_EQ(second->oif, 3u);  // kCoa2's untouched
+}
+
 TEST_F(MagForwardingTest, RouteAddSendsThePrefixIntoThePrimaryTunnelsTable) {
   tunnels();
   apply(core::mag_op::RouteAdd{kLink, kP, true});

@@ -3,7 +3,7 @@ reads to the end; `source` sends a known byte pattern at a steady pace. Both pri
 line, so a test can tell a complete transfer from a reset or a stall.
 
     tcp_stream.py sink ADDR PORT [--timeout S]
-    tcp_stream.py source DST PORT --bytes N [--seconds S] [--src ADDR]
+    tcp_stream.py source DST PORT --bytes N [--seconds S] [--src ADDR] [--sport PORT]
 
 The sink reports the bytes received and their SHA-256; the source reports what it sent and
 the error that ended it, if any. Pacing (`--seconds`) keeps the connection open long enough
@@ -62,8 +62,9 @@ def sink(args):
 
 def source(args):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    if args.src:
-        s.bind((args.src, 0))
+    if args.src or args.sport:  # --sport: e.g. 80, a web server's answers as seen downlink
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((args.src or "::", args.sport))
     s.settimeout(10)
     result = {"bytes": 0, "error": None}
     digest = hashlib.sha256()
@@ -104,6 +105,7 @@ def main():
     b.add_argument("--bytes", type=int, required=True)
     b.add_argument("--seconds", type=float, default=0)
     b.add_argument("--src")
+    b.add_argument("--sport", type=int, default=0)
     args = p.parse_args()
     if args.mode == "sink":
         sink(args)

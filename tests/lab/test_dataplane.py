@@ -144,12 +144,13 @@ TCP_STREAM = pathlib.Path(__file__).resolve().with_name("tcp_stream.py")
 class TcpTransfer:
     """A sink on the MN and a paced source on cn; result() waits for both."""
 
-    def __init__(self, lab, dst, port, nbytes, seconds=0.0):
+    def __init__(self, lab, dst, port, nbytes, seconds=0.0, sport=0):
         self.sink = subprocess.Popen(["ip", "netns", "exec", lab.ns("mn"), PYTHON, str(TCP_STREAM), "sink", dst,
                                       str(port), "--timeout", "30"], stdout=subprocess.PIPE, text=True)
         assert json.loads(self.sink.stdout.readline()) == {"listening": True}
         self.source = subprocess.Popen(["ip", "netns", "exec", lab.ns("cn"), PYTHON, str(TCP_STREAM), "source", dst,
-                                        str(port), "--bytes", str(nbytes), "--seconds", str(seconds)],
+                                        str(port), "--bytes", str(nbytes), "--seconds", str(seconds),
+                                        "--sport", str(sport)],
                                        stdout=subprocess.PIPE, text=True)
 
     def result(self):

@@ -1,21 +1,28 @@
 """Handover and failure (issue 6, scenario 6), with shared prefixes (seed 001 §3.2.1):
 
-    1. if1 (mag1) and if2 (mag2) hold pref1; the LMA's policy sends a TCP flow through mag1.
+    1. if1 (mag1) and if2 (mag2) hold pref1; the LMA's policy (an attach rule, seed 001 §3.3:
+       "this flow goes to a WLAN attachment") sends a TCP flow through mag1.
     2. The MN loses if1: mag1 sees the carrier go, de-registers, and once the entry is gone
-       the flow falls back to the remaining binding (mag2); the TCP connection keeps running.
-    3. if1 comes back (sharing the prefix again, HI 6): the flow returns to mag1 as its
-       policy says."""
+       the flow is inactive and its packets take the remaining binding (mag2); the TCP
+       connection keeps running.
+    3. if1 comes back (sharing the prefix again, HI 6): a new registration with a new BID,
+       and the attach rule brings the flow back to mag1."""
 import time
 
 from test_dataplane import TcpTransfer, dataplane, tunnels
-from test_seed001_shared import addresses, ctl_lma
-from test_signaling import MN, active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
+from test_seed001_shared import addresses
+from test_signaling import active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
 
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
+WLAN_RULE = """    features: {shared_prefixes: true}
+    attach_flows:
+      - {att: wlan, fid: 1, priority: 10, selector: {protocol: tcp, dst_ports: 5001}}
+"""
 
 
 def test_losing_if1_moves_its_flow_to_if2_without_breaking_tcp_and_the_flow_returns_with_if1(lab):
-    configure(lab, lma=lma_yaml(dataplane(lab, "lma")), mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
+    lma = lma_yaml(dataplane(lab, "lma")).replace("    features: {shared_prefixes: true}\n", WLAN_RULE)
+    configure(lab, lma=lma, mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
               mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml(if2_shared=True).replace(
                   "{interface: if1, att: wlan, ifp: 10}", "{interface: if1, att: wlan, ifp: 10, shared_prefixes: true}"))
     lab.start("lma", "mag1", "mn")
@@ -25,8 +32,8 @@ def test_losing_if1_moves_its_flow_to_if2_without_breaking_tcp_and_the_flow_retu
     by_coa = {e["proxy_coa"]: e for e in entries}
     pref1 = by_coa[MAG1]["prefixes"][0]
     if2 = wait_for("pref1 on if2", lambda: addresses(lab, "if2"))[0]
-    ctl_lma(lab, "flow", "set", MN, "1", "10", str(by_coa[MAG1]["bid"]),
-            f"{{dst: {pref1}, protocol: tcp, dst_ports: 5001}}")
+    assert [f["bids"] for f in lab.ctl("lma", "flows") if f["fid"] == 1] == [[by_coa[MAG1]["bid"]]]
+    assert pref1 == by_coa[MAG2]["prefixes"][0]
 
     t0 = tunnels(lab)
     transfer = TcpTransfer(lab, if2, 5001, 8_000_000, seconds=5.0)
@@ -46,6 +53,8 @@ def test_losing_if1_moves_its_flow_to_if2_without_breaking_tcp_and_the_flow_retu
 
     lab.run("mn", "ip", "link", "set", "if1", "up")
     wait_for("if1 back", lambda: len(active(lab.ctl("lma", "bindings"))) == 2, timeout=30)
+    new_bid = [b["bid"] for b in active(lab.ctl("lma", "bindings")) if b["proxy_coa"] == MAG1][0]
+    assert new_bid != by_coa[MAG1]["bid"]  # a BID still named by the flow is not reused
     flow = wait_for("the flow on mag1 again", lambda: [
         f for f in lab.ctl("lma", "flows") if f["fid"] == 1 and f["active"]
         and f["bids"] == [b["bid"] for b in active(lab.ctl("lma", "bindings")) if b["proxy_coa"] == MAG1]])

@@ -116,3 +116,66 @@ def test_fma_132_from_a_mag_that_lost_the_mn_rolls_the_move_back_and_ctl_reports
     send(lab, pref1.split("/")[0] + "1", 5001)
     t1 = tunnels(lab)
     assert t1[MAG1]["tx_packets"] - t0[MAG1]["tx_packets"] == 20 and t1[MAG2]["tx_packets"] == t0[MAG2]["tx_packets"]
+
+
+def decoded(signaling):
+    return [f for f in json.loads(subprocess.run([lab_bin(), "decode", "--json", str(signaling)], capture_output=True,
+                                                 text=True, check=True).stdout)["frames"]]
+
+
+def fids_of(message):
+    return [o["fid"] for o in message["options"] if o["option"] == "Flow Identification"]
+
+
+def test_an_attach_rule_moves_a_flow_in_the_pba_and_the_mags_flow_list_drops_a_flow_by_omission(lab):
+    """Seed 001 §3.3: the LMA's policy moves UDP port 5001 to any E-UTRAN attachment; when if2
+    attaches through MAG2, its PBA carries what an FMI would (pref1 with L = 1 and the flow's
+    Flow Identification option), and no FMI follows. §3.4: a second flow joins MAG2 (pref1 is
+    already routed there): an FMI refreshes MAG2's list with both; the first is removed: the
+    next FMI omits it, which removes it at MAG2."""
+    lma = lma_yaml(dataplane(lab, "lma")).replace("    features: {shared_prefixes: true}\n", """    features: {shared_prefixes: true}
+    attach_flows:
+      - {att: eutran, fid: 1, priority: 10, selector: {protocol: udp, dst_ports: 5001}}
+""")
+    configure(lab, lma=lma, mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
+              mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml())
+    lab.start("lma", "mag1", "mn")
+    pref1 = wait_for("if1 via mag1", lambda: active(lab.ctl("lma", "bindings")))[0]["prefixes"][0]
+    if1 = wait_for("pref1 on if1", lambda: addresses(lab, "if1"))[0]
+    with lab.capture("lma", "any") as signaling:
+        lab.start("mag2")
+        entries = wait_for("if2 via mag2", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
+                           and active(lab.ctl("lma", "bindings")))
+    by_coa = {e["proxy_coa"]: e for e in entries}
+    bid2 = by_coa[MAG2]["bid"]
+    frames = decoded(signaling)
+    pba = [f["message"] for f in frames if f["message"]["mh_type"]["value"] == 6 and f["dst"] == MAG2]
+    assert len(pba) == 1 and pba[0]["status"]["value"] == 0, pba
+    hnps = [(o["prefix"], o["off_link"]) for o in pba[0]["options"] if o["option"] == "HNP"]
+    assert hnps == [(by_coa[MAG2]["prefixes"][0], False), (pref1, True)], hnps
+    fid = [o for o in pba[0]["options"] if o["option"] == "Flow Identification"]
+    assert [(o["fid"], o["bids"]) for o in fid] == [(1, [bid2])], fid
+    assert not [f for f in frames if f["message"]["mh_type"]["value"] == 19]  # no FMI
+    assert_oracle_clean(lab, signaling)
+    mag2_entry = wait_for("MAG2's off-link route", lambda: [
+        e for e in lab.ctl("mag2", "bindings") if e["off_link_prefixes"] == [pref1]])[0]
+    assert [f["fid"] for f in mag2_entry["flows"]] == [1], mag2_entry
+    t0 = tunnels(lab)
+    send(lab, if1, 5001)
+    t1 = tunnels(lab)
+    assert t1[MAG2]["tx_packets"] - t0[MAG2]["tx_packets"] == 20, (t0, t1)  # to if1's address, via mag2
+    assert t1[MAG1]["tx_packets"] == t0[MAG1]["tx_packets"], (t0, t1)
+
+    with lab.capture("lma", "any") as signaling:
+        ctl_lma(lab, "flow", "set", MN, "2", "20", str(bid2), f"{{dst: {pref1}, protocol: udp, dst_ports: 5002}}")
+        wait_for("MAG2 knows both flows", lambda: [f["fid"] for f in lab.ctl("mag2", "bindings")[0]["flows"]] == [1, 2])
+        ctl_lma(lab, "flow", "remove", MN, "1")
+        wait_for("MAG2 knows flow 2 only", lambda: [f["fid"] for f in lab.ctl("mag2", "bindings")[0]["flows"]] == [2])
+    fmis = [f["message"] for f in decoded(signaling) if f["message"]["mh_type"]["value"] == 19]
+    assert [fids_of(m) for m in fmis] == [[1, 2], [2]], fmis
+    for m in fmis:  # each repeats the off-link list
+        assert [(o["prefix"], o["off_link"]) for o in m["options"] if o["option"] == "HNP"] == [(pref1, True)], m
+    assert_oracle_clean(lab, signaling)
+    stats = lab.ctl("lma", "stats")
+    assert stats["flow_info_updates_sent"] == 2 and stats["fmi_sent"] == 0, stats
+    assert lab.ctl("mag2", "bindings")[0]["off_link_prefixes"] == [pref1]  # the route stays

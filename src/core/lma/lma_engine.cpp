@@ -457,12 +457,13 @@ EntryId LmaEngine::create_session(const Now& now, const PbuView& v, std::vector<
   }
   grant(now, v, entry);
   entry.muho = v.profile->features.muho && wire::find_option<wire::MuhoOption>(*v.message) != nullptr;
-  apply_attach_flows(*v.profile, entry);
   for (const auto& p : reserved) event(EventKind::kPrefixAllocated, &v.mn, entry.id, 0, p.to_string());
   tunnel_ref(entry.proxy_coa);
   for (const auto& p : entry.prefixes) {
     dataplane_.push_back(lma_op::RouteAdd{p, entry.id, entry.bid, entry.proxy_coa});
   }
+  // After the entry's tunnel and routes: its flow rules point at them.
+  apply_attach_flows(*v.profile, entry);
   event(EventKind::kBindingCreated, &v.mn, entry.id, 0,
         fmt::format("bid={} proxy-coa={} hi={}", entry.bid, entry.proxy_coa.to_string(),
                     static_cast<int>(v.handoff())));
@@ -770,6 +771,13 @@ std::optional<wire::Ipv6Prefix> LmaEngine::flow_prefix(const MnId& mn, const Flo
   return std::nullopt;
 }
 
+// A new FID for an MN that already has max_flows_per_mn flows is refused.
+std::optional<std::string> LmaEngine::flow_limit(const MnId& mn, std::uint16_t fid) const {
+  auto flows = flows_.flows(mn);
+  if (flows_.find(mn, fid) || flows.size() < config_.max_flows_per_mn) return std::nullopt;
+  return fmt::format("{} already has {} flows, the most one MN may have", mn.to_string(), flows.size());
+}
+
 std::optional<std::string> LmaEngine::move_flow(const Now& now, const MnId& mn, std::uint16_t fid, std::uint16_t bid) {
   const auto* f = flows_.find(mn, fid);
   if (!f) return fmt::format("flow {} of {} not found", fid, mn.to_string());
@@ -784,6 +792,7 @@ std::optional<std::string> LmaEngine::set_flow(const Now& now, const MnId& mn, c
   if (entries.empty()) return fmt::format("{} has no binding", mn.to_string());
   if (flow_move_pending(mn)) return fmt::format("a flow change for {} is waiting for an FMA", mn.to_string());
   if (flow.fid == 0) return std::string("FID 0 is reserved");
+  if (auto full = flow_limit(mn, flow.fid)) return full;
   for (const auto* other : flows_.flows(mn)) {
     if (other->fid != flow.fid && other->priority == flow.priority) {
       return fmt::format("FID-PRI {} is used by FID {}", flow.priority, other->fid);
@@ -995,6 +1004,10 @@ void LmaEngine::apply_attach_flows(const MnProfile& profile, BindingCacheEntry& 
     if (flow_move_pending(e.mn_id)) {
       flow_event(EventKind::kFlowMoveFailed, e.mn_id, e.id, rule.flow.fid, 0,
                  fmt::format("fid={}: a flow change is waiting for an FMA", rule.flow.fid));
+      continue;
+    }
+    if (auto full = flow_limit(e.mn_id, rule.flow.fid)) {
+      flow_event(EventKind::kFlowMoveFailed, e.mn_id, e.id, rule.flow.fid, 0, fmt::format("fid={}: {}", rule.flow.fid, *full));
       continue;
     }
     FlowEntry f = rule.flow;

@@ -43,6 +43,9 @@ struct LmaConfig {
   std::uint32_t upn_max_retransmissions = 2;
   bool fmi_flow_information = true;  // seed 001 §3.4: FID options with traffic selectors in FMIs
   bool multipath = true;  // seed 004 / RFC 8278 support; false: MMB and MAG-ID are ignored
+  // Flows per MN: the kernel data plane checks at most this many rules per MN
+  // (PMIPX_DP_MAX_RULES_PER_OWNER); a flow beyond it is refused, not half installed.
+  std::size_t max_flows_per_mn = 32;
   wire::CodecConfig codec;
 };
 
@@ -228,6 +231,7 @@ class LmaEngine {
   void apply_flow(const MnId& mn, const FlowEntry& flow);
   void apply_attach_flows(const MnProfile& profile, BindingCacheEntry& e);
   std::vector<wire::Ipv6Prefix> known_off_link(const BindingCacheEntry& e) const;
+  std::optional<std::string> flow_limit(const MnId& mn, std::uint16_t fid) const;
   void update_flow_information(const MnId& mn, const std::vector<std::uint16_t>& before,
                                const std::vector<std::uint16_t>& after, const std::set<EntryId>& informed);
   void add_flow_information(const MnId& mn, std::uint16_t bid, std::vector<wire::MobilityOption>& out,
