@@ -61,7 +61,9 @@ void Signaling::send(const core::Transmit& t) {
     return;
   }
   metrics_.add("messages_sent_total", {{"type", type}, {"status", status_of(t.message)}});
-  log_->info("tx {} -> {}: {}", t.src.to_string(), t.dst.to_string(), one_line(t.message, codec_));
+  if (log_->should_log(spdlog::level::info)) {  // the line costs more than the message
+    log_->info("tx {} -> {}: {}", t.src.to_string(), t.dst.to_string(), one_line(t.message, codec_));
+  }
 }
 
 void Signaling::receive(const std::function<void(const io::Datagram&, const wire::Message&)>& on_message,
@@ -77,7 +79,9 @@ void Signaling::receive(const std::function<void(const io::Datagram&, const wire
     }
     const auto& m = decoded->message;
     metrics_.add("messages_received_total", {{"type", wire::message_name(m)}, {"status", status_of(m)}});
-    log_->info("rx {} -> {}: {}", d->src.to_string(), d->dst.to_string(), one_line(m, codec_));
+    if (log_->should_log(spdlog::level::info)) {
+      log_->info("rx {} -> {}: {}", d->src.to_string(), d->dst.to_string(), one_line(m, codec_));
+    }
     on_message(*d, m);
   }
 }
