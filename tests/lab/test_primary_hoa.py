@@ -10,8 +10,8 @@ import subprocess
 import time
 
 from conftest import PYTHON, PING6
-from test_signaling import MN, active, configure, lma_yaml, mag_yaml, wait_for
-from test_dataplane import dataplane, ping
+from test_signaling import MN, active, assert_oracle_clean, configure, lma_yaml, mag_yaml, wait_for
+from test_dataplane import dataplane, lab_bin, ping
 
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
 
@@ -48,14 +48,28 @@ def start(lab):
                                                   "features: {shared_prefixes: true, primary_hoa: true}")
     configure(lab, lma=lma, mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
               mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml(lab))
-    lab.start("lma", "mag1", "mag2", "mn")
-    wait_for("two active bindings", lambda: len(active(lab.ctl("lma", "bindings"))) == 2)
-    hoa, if2 = global_address(lab, "if1"), global_address(lab, "if2")
-    wait_for("the LMA's rewrite", lambda: [p for p in lab.ctl("lma", "dataplane")["kernel"]["primary_hoa"]
-                                           if p["rewrites"]])
+    with lab.capture("lma", "any") as signaling:
+        lab.start("lma", "mag1", "mag2", "mn")
+        wait_for("two active bindings", lambda: len(active(lab.ctl("lma", "bindings"))) == 2)
+        hoa, if2 = global_address(lab, "if1"), global_address(lab, "if2")
+        wait_for("the LMA's rewrite", lambda: [p for p in lab.ctl("lma", "dataplane")["kernel"]["primary_hoa"]
+                                               if p["rewrites"]])
+    assert_ifp_and_p_reached_the_lma(lab, signaling)
     route = wait_for("the MN's primary HoA via if2", lambda: lab.ctl("mn", "dataplane")["primary_hoa_route"])
     assert route["interface"] == "if2" and route["mtu"] == 1460 - 24, route
     return hoa, if2
+
+
+def assert_ifp_and_p_reached_the_lma(lab, pcap):
+    """Seed 003 §4: each MAG's PBUs carry the MN's interface priority (IFP) in the MN
+    Link-layer Identifier option, mag1's with P set for the primary interface; judged by the
+    oracle and decoded by pmipx decode."""
+    assert_oracle_clean(lab, pcap)
+    frames = json.loads(subprocess.run([lab_bin(), "decode", "--json", str(pcap)], capture_output=True, text=True,
+                                       check=True).stdout)["frames"]
+    seen = {(f["src"], o["ifp"], o["primary"]) for f in frames if f["message"]["mh_type"]["value"] == 5
+            for o in f["message"]["options"] if o["option"] == "MN Link-layer ID"}
+    assert (MAG1, 5, True) in seen and (MAG2, 10, False) in seen, seen
 
 
 def lma_stats(lab):
