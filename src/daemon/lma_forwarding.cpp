@@ -111,9 +111,13 @@ std::optional<std::string> LmaForwarding::block_entry(core::EntryId entry, const
   const auto* e = cache.find(entry);
   if (!e) return std::nullopt;
   std::optional<std::string> err;
-  for (auto& [prefix, use] : prefixes_) {
+  // Only the entry's own prefixes: a scan of every prefix made each de-registration cost
+  // ~1 ms at 20,000 bindings (bench/signaling).
+  for (const auto& prefix : e->prefixes) {
+    auto it = prefixes_.find(prefix);
+    if (it == prefixes_.end()) continue;
     bool hit = false;
-    for (auto& p : use.entries) {
+    for (auto& p : it->second.entries) {
       if (p.entry == entry && !p.blocked) p.blocked = hit = true;
     }
     if (hit) {
