@@ -66,7 +66,7 @@ def build_tools():
 
 # ------------------------------------------------------------------------------ configs
 
-def lma_yaml(lab):
+def lma_yaml(lab, attach_rule=""):
     return f"""address: {LMAA}
 mags: [{MAG1}, 2001:db8:3::2, {MAG2}]
 pool: {{prefix: 2001:db8:8000::/48, length: 64}}
@@ -75,7 +75,7 @@ min_delay_before_bce_delete_ms: 500
 mns:
   - id: {MN}
     features: {{shared_prefixes: true}}
-dataplane: {{mode: bpf, pin_dir: {lab.state_dir}/bpf/lma}}
+{attach_rule}dataplane: {{mode: bpf, pin_dir: {lab.state_dir}/bpf/lma}}
 api: {{address: 127.0.0.1, port: 7780}}
 log: {{level: info}}
 """
@@ -126,11 +126,11 @@ class BenchLab:
             raise RuntimeError(f"{' '.join(cmd)} -> {p.returncode}\n{p.stdout}{p.stderr}")
         return p
 
-    def up(self, shared):
+    def up(self, shared, attach_rule=""):
         self.sh("down", check=False)   # idempotent: a leftover of a killed run goes first
         _live[self.name] = self
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        texts = {"lma": lma_yaml(self), "mag1": mag_yaml(self, 1, MAG1, "wlan"),
+        texts = {"lma": lma_yaml(self, attach_rule), "mag1": mag_yaml(self, 1, MAG1, "wlan"),
                  "mag2": mag_yaml(self, 2, MAG2, "eutran"), "mn": mn_yaml(shared)}
         for node, text in texts.items():
             (self.state_dir / f"{node}.yaml").write_text(text)

@@ -29,20 +29,21 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import common  # noqa: E402
-from common import MAG1, MAG2, MN, PORT, log, ms, summary  # noqa: E402
+from common import MAG1, MAG2, PORT, log, ms, summary  # noqa: E402
 
 
 def run(args, tools, workdir):
     lab = common.BenchLab(f"{args.lab_prefix}ho", workdir)
     try:
         log(f"handover: lab {lab.name} up")
-        lab.up(True)
+        # The flow's policy: an attach rule (seed 001 §3.3) puts it on every E-UTRAN attachment,
+        # so each new registration of if2 (a new BID) takes it in its PBA.
+        lab.up(True, attach_rule=f"    attach_flows:\n      - {{att: eutran, fid: 1, priority: 10, "
+                                 f"selector: {{protocol: udp, dst_ports: {PORT}}}}}\n")
         by_coa = lab.attach_both(True)
         pref1 = by_coa[MAG1]["prefixes"][0]
         dst = lab.addresses("if1")[0]
         if2_index = lab.ifindex("mn", "if2")
-        lab.ctl("lma", "flow", "set", MN, 1, 10, by_coa[MAG2]["bid"],
-                f"{{dst: {pref1}, protocol: udp, dst_ports: {PORT}}}")
         acc2 = lab.capture("mag2", "acc0", f"icmp6 or udp port {PORT}", workdir / "ho-mag2-acc0.pcap")
         acc1 = lab.capture("mag1", "acc0", f"udp port {PORT}", workdir / "ho-mag1-acc0.pcap")
         mh_cap = lab.capture("lma", "any", "ip6 proto 135", workdir / "ho-lma-mh.pcap")
