@@ -6,8 +6,9 @@ daemons are tested against octets they did not produce.
 
     mh_tool.py pbu --mn mn1@example.com --seq 7 [--ts-offset -3600] [--hi 1] [--att 4]
         prints the PBU as hex (checksum 0; `send` fills it in)
-    mh_tool.py send --src S --dst D --hex HEX [--bad-checksum] [--wait 1.5]
-        sends it from S, prints one JSON line per Mobility Header that arrives from D
+    mh_tool.py send --src S --dst D --hex HEX [--bad-checksum] [--wait 1.5] [--icmp]
+        sends it from S, prints one JSON line per Mobility Header (and with --icmp, per ICMPv6
+        error) that arrives from D
 """
 import argparse
 import json
@@ -63,7 +64,13 @@ def checksum(src, dst, data):
     return (~s) & 0xFFFF or 0xFFFF
 
 
-def send(src, dst, data, bad_checksum=False, wait=1.5):
+def send(src, dst, data, bad_checksum=False, wait=1.5, icmp=False):
+    """With icmp, ICMPv6 errors from dst are printed too ({"src", "icmp": hex})."""
+    socks = []
+    if icmp:
+        ic = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+        ic.bind((src, 0))
+        socks.append(ic)
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_MH)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, -1)  # we write the checksum
     s.bind((src, 0))
@@ -80,12 +87,17 @@ def send(src, dst, data, bad_checksum=False, wait=1.5):
         left = deadline - time.time()
         if left <= 0:
             break
-        r, _, _ = select.select([s], [], [], left)
+        r, _, _ = select.select([s] + socks, [], [], left)
         if not r:
             break
-        pkt, addr = s.recvfrom(65535)
-        if addr[0] == dst:
-            print(json.dumps({"src": addr[0], "hex": pkt.hex()}), flush=True)
+        for sock in r:
+            pkt, addr = sock.recvfrom(65535)
+            if addr[0] != dst:
+                continue
+            if sock is s:
+                print(json.dumps({"src": addr[0], "hex": pkt.hex()}), flush=True)
+            elif pkt[0] < 128:   # errors only, not the lab's RAs or echo traffic
+                print(json.dumps({"src": addr[0], "icmp": pkt.hex()}), flush=True)
 
 
 def main():
@@ -106,12 +118,13 @@ def main():
     s.add_argument("--hex", required=True)
     s.add_argument("--bad-checksum", action="store_true")
     s.add_argument("--wait", type=float, default=1.5)
+    s.add_argument("--icmp", action="store_true", help="also print ICMPv6 errors from DST")
     a = ap.parse_args()
     if a.cmd == "pbu":
         mn_ll = bytes.fromhex(a.mn_ll) if a.mn_ll else None
         print(pbu(a.mn, a.seq, a.ts_offset, a.hi, a.att, a.lifetime_units, mn_ll, not a.no_timestamp).hex())
     else:
-        send(a.src, a.dst, bytes.fromhex(a.hex), a.bad_checksum, a.wait)
+        send(a.src, a.dst, bytes.fromhex(a.hex), a.bad_checksum, a.wait, a.icmp)
 
 
 if __name__ == "__main__":
