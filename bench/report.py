@@ -206,10 +206,29 @@ def signaling_headline(out):
     if h:
         return h
     data = load(out / "signaling.json")
-    ratios = data.get("ratios") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return h
+    ratios = data.get("ratios")
     if isinstance(ratios, dict):
         for k, v in ratios.items():
             h.append(f"Signaling {k}: **{v if isinstance(v, str) else fmt(v)}**")
+    # bench/signaling/run.sh: per LMA data plane mode, phases with accepted/s and latency.
+    for mode, run in (data.get("signaling") or {}).items():
+        phases = {ph.get("name"): ph for ph in run.get("phases", []) if isinstance(ph, dict)}
+        echo = (phases.get("echo") or {}).get("accepted_per_s")
+        if not echo:
+            continue
+        parts = [f"{name} **{phases[name]['accepted_per_s']:,.0f}/s** ({phases[name]['accepted_per_s'] / echo:.0%} of the echo bound)"
+                 for name in ("register", "refresh", "deregister") if name in phases]
+        half = phases.get("refresh_half", {}).get("latency", {}).get("p99_us")
+        if half is not None:
+            parts.append(f"p99 at half the maximum refresh rate **{half / 1000:.2f} ms**")
+        h.append(f"LMA data plane `{mode}`: echo {echo:,.0f}/s; " + "; ".join(parts)
+                 + " (targets: ≥ 50 % of the echo bound, p99 < 1 ms)")
+    for n, run in sorted((data.get("scale") or {}).items(), key=lambda kv: int(kv[0])):
+        b = (run.get("memory") or {}).get("bytes_per_binding")
+        if b is not None:
+            h.append(f"{int(n):,} bindings: **{b:.0f} B** resident per binding (target < 512 B at 1M)")
     return h
 
 

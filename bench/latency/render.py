@@ -137,10 +137,10 @@ def flow_move_md(fm):
             out.append(
                 f"- **Loss with FMI/FMA**: {sum(m['lost'] for m in lossy)} datagrams in {len(lossy)} of "
                 f"{len(fmi['moves'])} moves, sent between the last packet on the old path and the first on the new "
-                "one (after the FMA): the LMA had switched, the new MAG did not deliver them yet. The MAG answers "
-                "before its route exists: `MagDaemon::drain()` (src/daemon/mag_daemon.cpp) sends the queued FMA "
-                "first and applies the data-plane operations (the off-link route) after it. Applying them first "
-                "would close this race.")
+                "one (after the FMA): the LMA had switched, the new MAG did not deliver them yet. Since "
+                "2026-11-29 `MagDaemon::drain()` installs the off-link route before it sends the FMA (the first "
+                "runs lost packets in most FMI moves because of the reverse order); a loss here means the route "
+                "or neighbor entry was not usable yet when the first packets arrived.")
     return out + [""]
 
 

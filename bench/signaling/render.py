@@ -13,33 +13,27 @@ TARGET_BYTES = 512      # under 512 bytes of resident memory per binding at 1M
 
 # Why targets are missed, from this machine's runs (see the report of the session that built
 # the benchmark); kept with the figures so BENCHMARKS.md says it next to them.
-ANALYSIS = """### Where the targets are missed, why, and what would close them
+ANALYSIS = """### Where the targets are met or missed, why, and what would close them
 
-- **Signaling vs the echo bound (target ≥ 50 %)**: the LMA daemon answers 14-19 % of the echo
-  rate. The engine alone does 150,000-190,000 registrations/s (`engine_bench`, README), ten
-  times what the daemon achieves, so the cost is at the daemon's edge, per message: every PBU
-  in and PBA out is rendered to a text line (`one_line()` in `daemon/signaling.cpp`) *before*
-  spdlog checks the level, so it is paid at `log: warn` too; each message also bumps Prometheus
-  counters keyed by strings; `io::RawSocket::receive` zero-fills a 64 KiB buffer per datagram
-  (the echo pays that one as well). Closing: format only when the level is enabled, cache the
-  counter handles, receive into a reused buffer with `recvmmsg`, then profile again.
-- **De-registration with the data plane on** (`deregister`/`deregister_second` in the `bpf`
-  table: about 1,000/s against 15,000/s with `none`): each de-registration costs about a
-  millisecond in the forwarding edge (`EntryBlock`, route and map removals), so it is the data
-  plane's removal path to profile, not the signaling.
-- **p99 at half the maximum rate (target < 1 ms)**: at a fixed rate any stall of the LMA's
-  single event loop (two cores shared by generator, LMA, echo and other engineers' builds
-  during these runs) queues PBUs; p50 stays at 0.2-1.2 ms but p99 is several ms. When the
-  stall is long the LMA's Mobility Header socket queue (default `rmem_default`, 212,992 bytes,
-  about 270 PBUs) overflows and the kernel drops PBUs: every timeout in these tables is such a
-  drop (the `/proc/net/raw6` counts match). Closing: a larger `SO_RCVBUF` on the LMA's socket,
-  the per-message savings above, and a quieter machine with the generator pinned to its own core.
-- **Memory per binding at 1M (target < 512 B)**: 672 B of resident memory per binding for the
-  whole daemon, of which about 496 B are the engine's binding cache and indexes
-  (`engine_bench`); the rest is the daemon's own copy of the forwarding state
-  (`routes_`, a `std::map` node per prefix kept for `pmipx ctl dataplane` even with the data
-  plane off) and allocator overhead. Closing: keep that copy only when the data plane runs,
-  or derive the API view from the binding cache.
+The runs of 2026-11-29 16:50 UTC measure the daemon after four fixes that came out of the
+first runs of this benchmark (refresh 18,600/s → 165,000/s, de-registration with the BPF
+data plane 971/s → 60,000/s): message lines were rendered before spdlog checked the level,
+`io::RawSocket::receive` zero-filled 64 KiB per datagram, the Mobility Header socket kept the
+default 212,992-byte queue (PBUs dropped under bursts: the timeouts of the first runs), and
+blocking a de-registered entry scanned every prefix of the forwarding edge.
+
+- **Signaling vs the echo bound (target ≥ 50 %)**: refreshes reach 69-81 % of the echo
+  rate (met). Initial registrations reach 48 % with the data plane off and 24 % with it on:
+  a new binding allocates a prefix and, with `bpf`, installs a kernel route over rtnetlink and
+  BPF map entries, one synchronous netlink round trip per binding on the event loop. Closing:
+  batch route installs (one netlink message per burst) or move them off the signaling thread.
+- **p99 at half the maximum rate (target < 1 ms)**: 0.17-0.18 ms (met).
+- **Memory per binding at 1M (target < 512 B)**: about 677 B of resident memory per binding
+  for the whole daemon, of which about 496 B are the engine's binding cache and indexes
+  (`engine_bench`); the rest is the daemon's own copy of the forwarding state (`routes_`, a
+  `std::map` node per prefix kept for `pmipx ctl dataplane` even with the data plane off) and
+  allocator overhead. Closing: keep that copy only when the data plane runs, or derive the API
+  view from the binding cache.
 """
 
 
