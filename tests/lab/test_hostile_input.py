@@ -370,6 +370,26 @@ CORPUS = [
         lambda lab: pbu(options=[o_hnp(lab.mn1_prefix.split("/")[0], 64), o_mnid(MN2), o_hi(1), o_att(4), o_ts()]),
         ("PBA", 155), rose("rejects_by_status.155"), r"status=155",
         reply_has=pba_content(hnp=MN1_PREFIX, mn=MN2)),
+    Row("lma-refresh-of-mn1-from-another-mag", LMA,
+        lambda lab: pbu(options=[o_hnp(lab.mn1_prefix.split("/")[0], 64), o_mnid(MN), o_hi(5), o_att(4), o_ts()]),
+        ("PBA", 155), rose("rejects_by_status.155"), r"status=155", reply_has=pba_content(hnp=MN1_PREFIX, mn=MN, hi=5)),
+    Row("lma-mn2-claims-a-prefix-outside-the-pool", LMA,
+        lambda lab: pbu(options=[o_hnp("2001:db8:9999::", 64), o_mnid(MN2), o_hi(1), o_att(4), o_ts()]),
+        ("PBA", 155), rose("rejects_by_status.155"), r"status=155",
+        reply_has=pba_content(hnp="2001:db8:9999::/64", mn=MN2)),
+    Row("lma-all-zero-and-non-zero-hnp-mixed", LMA,
+        lambda lab: pbu(options=[o_hnp(), o_hnp("2001:db8:8000:99::", 64), o_mnid(MN2), o_hi(1), o_att(4), o_ts()]),
+        ("PBA", 128), rose("rejects_by_status.128"), r"status=128"),
+    Row("lma-missing-hnp", LMA, lambda lab: pbu(options=[o_mnid(MN2), o_hi(), o_att(), o_ts()]), ("PBA", 158),
+        rose("rejects_by_status.158"), r"status=158", reply_has=pba_content(mn=MN2)),
+    Row("lma-missing-hi", LMA, lambda lab: pbu(options=[o_hnp(), o_mnid(MN2), o_att(), o_ts()]), ("PBA", 161),
+        rose("rejects_by_status.161"), r"status=161", reply_has=pba_content(mn=MN2, hi=0)),
+    Row("lma-missing-att", LMA, lambda lab: pbu(options=[o_hnp(), o_mnid(MN2), o_hi(), o_ts()]), ("PBA", 162),
+        rose("rejects_by_status.162"), r"status=162"),
+    # RFC 6275 §9.5.1, §5.1: a home registration (H set, P clear) without its IPsec SA is
+    # discarded; this node is no home agent.
+    Row("lma-mipv6-home-registration", LMA, lambda lab: pbu(flags=0xC0), None, rose("unexpected"),
+        r"binding update without P flag"),
     Row("lma-pbu-from-unauthorized-mag", LMA_FROM_ROGUE, lambda lab: pbu(seq=301), ("PBA", 154),
         rose("rejects_by_status.154"), r"status=154", reply_has=pba_content(seq=301, mn=MN)),
     Row("lma-missing-mn-id", LMA, lambda lab: pbu(options=[o_hnp(), o_hi(), o_att(), o_ts()]), ("PBA", 160),
@@ -401,6 +421,11 @@ CORPUS = [
         r"PBA seq 4242 matches no outstanding PBU"),
     Row("mag-fmi-for-unknown-mn", MAG, lambda lab: upn(STRANGER), ("UPA", 132), rose("fma_failures_sent"),
         r"FMI for an MN not attached here", reply_has=fma_content(77, STRANGER)),
+    # RFC 7077 §4.2: a notification the MAG cannot act on is refused: 128
+    # FAILED-TO-UPDATE-SESSION-PARAMETERS, the sequence copied, the MN-ID echoed.
+    Row("mag-upn-reason-it-cannot-act-on", MAG, lambda lab: upn(MN, 80, reason=200), ("UPA", 128),
+        metric_rose(r'messages_sent_total\{type="UPA",status="128"\}'), r"tx .*UPA",
+        reply_has=fma_content(80, MN)),
     Row("mag-fmi-two-mn-ids", MAG, lambda lab: mh(UPN, struct.pack("!HHH", 78, 8, 0x8000), [o_mnid(MN), o_mnid(MN)]),
         None, malformed("duplicate option"), r"malformed .*duplicate option"),
 ]
