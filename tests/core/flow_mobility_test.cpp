@@ -175,6 +175,26 @@ std::optional<std::vector<std::uint16_t>> fmi_fids(const std::vector<Transmit>& 
   return std::nullopt;
 }
 
+// PROTOCOL.md §10 (RFC 7077 §4.2): a UPA that answers no outstanding UPN is discarded, logged
+// and counted as unexpected input; nothing changes.
+TEST_F(FlowMobility, UpaWithUnknownSequenceIsDiscardedAndCounted) {
+  auto [pref1, pref2] = attach_different();
+  auto bindings = cache().entries().size();
+  events();
+  engine_->handle_message(now(), kMag2, kLmaa,
+                          wire::Message{wire::UpdateNotificationAck{999, wire::NotificationAckStatus::kSuccess},
+                                        {wire::MnIdOption{wire::MnIdSubtype::kNai, "mn1@example.com"}}});
+  EXPECT_TRUE(drain().empty());
+  EXPECT_EQ(engine_->counters().unexpected, 1u);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, EventKind::kMessageDropped);
+  EXPECT_EQ(cache().entries().size(), bindings);
+  EXPECT_EQ(engine_->flows().size(), 0u);
+  (void)pref1;
+  (void)pref2;
+}
+
 // Seed 001 §3.4: the MAG's flow list is complete in every FMI; a flow that joins or leaves it
 // without a prefix FMI gets a refresh, and one left out is removed at the MAG by omission.
 TEST_F(FlowMobility, FlowListChangesReachTheMagAndRemovalIsByOmission) {

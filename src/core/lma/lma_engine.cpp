@@ -920,7 +920,8 @@ void LmaEngine::on_upa(const wire::Ipv6Address& src, const wire::Message& m) {
     unconfirmed_upns_.erase(known);
     return;
   }
-  // Late FMAs and answers to nothing end here.
+  // Late FMAs and answers to nothing end here: discarded and counted (PROTOCOL.md §10).
+  ++counters_.unexpected;
   event(EventKind::kMessageDropped, nullptr, 0, 0, fmt::format("UPA seq {} answers no pending FMI", upa.sequence));
 }
 
