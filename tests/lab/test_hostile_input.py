@@ -394,6 +394,9 @@ CORPUS = [
         rose("rejects_by_status.154"), r"status=154", reply_has=pba_content(seq=301, mn=MN)),
     Row("lma-missing-mn-id", LMA, lambda lab: pbu(options=[o_hnp(), o_hi(), o_att(), o_ts()]), ("PBA", 160),
         rose("rejects_by_status.160"), r"status=160", reply_has=pba_content(mn="")),
+    # RFC 7077 §4.2 (PROTOCOL.md §10): an FMA that answers no FMI is discarded, logged, counted.
+    Row("lma-fma-answering-no-fmi", LMA, lambda lab: mh(UPA, struct.pack("!HBBH", 999, 0, 0, 0), [o_mnid(MN)]), None,
+        rose("unexpected"), r"UPA seq 999 answers no pending FMI"),
     # ---- lifetime edge cases
     Row("lma-lifetime-0-no-binding", LMA, lambda lab: pbu(MN2, lifetime_units=0, options=[
         o_hnp(), o_mnid(MN2), o_hi(4), o_att(4), o_ts()]), None, rose("pbu_ignored"), r"message-dropped .*de-registration .*ignored"),
