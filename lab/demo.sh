@@ -168,6 +168,17 @@ demo_decode() { # PCAP EGREP: the Mobility Header messages of a capture whose fi
     /^[^ ]/ { show = ($0 ~ re) } show { print "  " $0 }' | cut -c1-140
 }
 
+# demo_wait_decoded PCAP EGREP: until a line of the running capture's decode matches (5 s at
+# most): dumpcap hands packets over in blocks, up to 250 ms after they arrived.
+demo_wait_decoded() {
+  local i
+  for ((i = 0; i < 25; i++)); do
+    "$PMIPX_BIN" decode "$1" 2>/dev/null | grep -qE "$2" && return 0
+    sleep 0.2
+  done
+  return 0  # the decode below shows what there is
+}
+
 # ---------------------------------------------------------------------------- configurations
 
 # demo_configs VARIANT: writes the four configs of the lab's state dir for a step: the lab's
@@ -348,6 +359,15 @@ demo_step_header() {
   demo_say "step $1/6 — ${DEMO_TITLES[$1]}"
 }
 
+# if1 registers through mag1 first, then if2 through mag2: the order seed 001 and 002 describe
+# (and the one that makes if1's prefix pref1).
+demo_start_if1_then_if2() {
+  cmd_start lma mag1 mn >/dev/null
+  demo_wait_bindings 1
+  cmd_start mag2 >/dev/null
+  demo_wait_bindings 2
+}
+
 demo_step1() {
   demo_step_header 1
   demo_note "What the draft says: when a second MAG registers the MN's new interface with Handoff Indicator 6 (\"new interface, sharing prefixes\"), the LMA gives it the prefixes the MN already has. Both MAGs then route pref1, so a flow moves from one MAG to the other with no signaling at all: the LMA only points it at the other binding (Figures 1-3). What pmipx does: the MN agent's shared_prefixes option sets the S flag in the RSs of if2, mag2 sends HI 6, and the LMA makes a second binding cache entry with pref1; flows live in the LMA's flow mobility cache, and a move to a binding that already holds the prefix rewrites one tc eBPF flow rule."
@@ -355,10 +375,7 @@ demo_step1() {
   demo_restart_note "shared_prefixes: true on if2 in mn.yaml"
   local pcap=$STATE_DIR/demo/step1-lma.pcap t=$STATE_DIR/demo/step1-tunnels.json
   demo_capture lma any "$pcap" "ip6 proto 135"
-  cmd_start lma mag1 mn >/dev/null
-  demo_wait_bindings 1
-  cmd_start mag2 >/dev/null
-  demo_wait_bindings 2
+  demo_start_if1_then_if2
   local pref1 a1 a2 bid1 bid2
   pref1=$(demo_prefix $DEMO_RED)
   bid1=$(demo_bid $DEMO_RED)
@@ -370,6 +387,7 @@ demo_step1() {
   demo_json lma bindings "'\n'.join(f\"  BID {b['bid']} ({b['proxy_coa']}): shares_prefixes={b.get('shares_prefixes', False)}\" for b in d)"
   echo "  the MN: if1 $a1, if2 $a2 (one prefix, per-interface addresses)"
   echo "  mag2's PBU, decoded from the capture at the LMA:"
+  demo_wait_decoded "$pcap" "hi=6"
   demo_decode "$pcap" "^PBU" | grep -E '^  (PBU|  Handoff|  HNP)' | tail -n 3 || true
   demo_sub "1.2 flow X (UDP port 5001) via mag1 (BID $bid1), flow Y (UDP port 5002) via mag2 (BID $bid2); 20 datagrams each from cn"
   demo_ctl --node lma flow set $DEMO_MN 1 10 "$bid1" "{dst: $pref1, protocol: udp, dst_ports: 5001}" >/dev/null
@@ -446,10 +464,7 @@ demo_step3() {
   demo_restart_note "muho: true for the MN in mag1.yaml and mag2.yaml"
   local pcap=$STATE_DIR/demo/step3-lma.pcap t=$STATE_DIR/demo/step3-tunnels.json
   demo_capture lma any "$pcap" "ip6 proto 135"
-  cmd_start lma mag1 mn >/dev/null
-  demo_wait_bindings 1
-  cmd_start mag2 >/dev/null
-  demo_wait_bindings 2
+  demo_start_if1_then_if2
   local pref1 pref2 a1 bid1 bid2
   bid1=$(demo_bid $DEMO_RED)
   bid2=$(demo_bid $DEMO_MAG2)
@@ -638,10 +653,7 @@ demo_step6() {
   demo_lab handover
   demo_restart_note "shared_prefixes: true on both interfaces, rs_interval_ms: 500 in mn.yaml, min_delay_before_bce_delete_ms: 500 and an attach rule {att: wlan, fid: 1, selector: {protocol: tcp, dst_ports: 5001}} in lma.yaml"
   local t=$STATE_DIR/demo/step6-tunnels.json
-  cmd_start lma mag1 mn >/dev/null
-  demo_wait_bindings 1
-  cmd_start mag2 >/dev/null
-  demo_wait_bindings 2
+  demo_start_if1_then_if2
   local a2 bid1
   bid1=$(demo_bid $DEMO_RED)
   a2=$(demo_addr if2)
