@@ -152,9 +152,9 @@ def hostile_lab(tmp_path_factory):
         lab.run("lma", "ip", "-6", "addr", "add", f"{MAG_FROM_ROGUE.src}/64", "dev", "mag1a", "nodad")
         lab.start("lma", "mag1", "mn")
         [entry] = wait_for("mn1 registered via mag1", lambda: active(lab.ctl("lma", "bindings")), timeout=20)
+        lab.registered_at = time.time()   # within 0.2 s of the accepted PBU's timestamp
         wait_for("mag1 registered", lambda: [b for b in lab.ctl("mag1", "bindings") if b["state"] == "registered"])
         lab.mn1_prefix = entry["prefixes"][0]
-        lab.registered_at = time.time()
         yield lab
     finally:
         p = lab.down(check=False)
@@ -322,6 +322,14 @@ def overlapping_option():
     return bytes(body)
 
 
+def older_than_registration(lab):
+    """mn1's prefix, a handoff (HI 2) from mag2, timestamped 5 s before mn1's registration: inside
+    the validity window but lower than the accepted one (RFC 5213 §5.5: 157)."""
+    assert time.time() - lab.registered_at < WINDOW_S - 10, "too late for a timestamp inside the window"
+    return pbu(options=[o_hnp(lab.mn1_prefix.split("/")[0], 64), o_mnid(MN), o_hi(2), o_att(4),
+                        o_ts(at=lab.registered_at - 5)])
+
+
 ICMP_GAP = ("the daemons send no ICMPv6 Parameter Problem for a bad Payload Proto or Header Len "
             "(RFC 6275 §9.2 SHOULD): the LMA has no ICMPv6 socket and the MH socket does not keep the "
             "invoking IPv6 header the error must quote")
@@ -358,9 +366,7 @@ CORPUS = [
     Row("lma-two-timestamps", LMA, lambda lab: pbu(options=[o_hnp(), o_mnid(MN), o_hi(), o_att(), o_ts(), o_ts()]),
         None, malformed("duplicate option"), r"malformed .*duplicate option"),
     # ---- timestamps (RFC 5213 §5.5): the replay first, while the registration is recent
-    Row("lma-replayed-older-timestamp", LMA,
-        lambda lab: pbu(options=[o_hnp(lab.mn1_prefix.split("/")[0], 64), o_mnid(MN), o_hi(2), o_att(4),
-                                 o_ts(at=lab.registered_at - 5)]),
+    Row("lma-replayed-older-timestamp", LMA, lambda lab: older_than_registration(lab),
         ("PBA", 157), rose("rejects_by_status.157"), r"status=157",
         reply_has=pba_content(lma_time=True, hnp=MN1_PREFIX, mn=MN, hi=2)),
     Row("lma-timestamp-an-hour-ahead", LMA, lambda lab: pbu(options=[o_hnp(), o_mnid(MN), o_hi(), o_att(), o_ts(3600)]),
