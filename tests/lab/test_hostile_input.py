@@ -15,6 +15,7 @@ checksum the kernel verifies), the log line, and that the target's state (bindin
 kernel routes) is the same before and after.
 """
 import dataclasses
+import ipaddress
 import json
 import os
 import pathlib
@@ -28,6 +29,7 @@ import pytest
 
 import conftest
 from conftest import PMIPX_BIN, PYTHON
+from mh_tool import pad_to   # Pad1/PadN so that len(buf) % x == y (RFC 6275 §6.2.1)
 from test_dataplane import dataplane
 from test_signaling import MN, active, mag_yaml, mn_yaml, stable, wait_for
 
@@ -59,22 +61,11 @@ log: {{level: debug}}
 PBU, PBA, UPN, BE, UPA = 5, 6, 19, 7, 20
 
 
-def pad_to(buf, x, y):
-    """Pad1/PadN so that len(buf) % x == y (RFC 6275 §6.2.1)."""
-    need = (y - len(buf)) % x
-    if need == 1:
-        buf += b"\x00"
-    elif need > 1:
-        buf += bytes([1, need - 2]) + bytes(need - 2)
-    return buf
-
-
 def o_mnid(nai):
     return (1, 0, bytes([8, len(nai) + 1, 1]) + nai.encode())
 
 
 def o_hnp(prefix="::", plen=0, length=18):
-    import ipaddress
     return (8, 4, bytes([22, length, 0, plen]) + ipaddress.IPv6Address(prefix).packed[:length - 2])
 
 
@@ -410,7 +401,8 @@ CORPUS = [
         rose("unexpected"), r"UPA seq 999 answers no pending FMI"),
     # ---- lifetime edge cases
     Row("lma-lifetime-0-no-binding", LMA, lambda lab: pbu(MN2, lifetime_units=0, options=[
-        o_hnp(), o_mnid(MN2), o_hi(4), o_att(4), o_ts()]), None, rose("pbu_ignored"), r"message-dropped .*de-registration .*ignored"),
+        o_hnp(), o_mnid(MN2), o_hi(4), o_att(4), o_ts()]), None, rose("pbu_ignored"),
+        r"message-dropped .*de-registration .*ignored"),
     # §5.4.1 Case A: mn1's prefix, but neither mn1's MAG nor a handoff (HI 4, no MN-LLI): no entry
     # matches, and a de-registration that matches none is silently ignored, never applied.
     Row("lma-deregistration-of-mn1-from-another-mag", LMA, lambda lab: pbu(lifetime_units=0, options=[
