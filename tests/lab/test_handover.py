@@ -11,7 +11,7 @@ import time
 
 from test_dataplane import TcpTransfer, dataplane, tunnels
 from test_seed001_shared import addresses
-from test_signaling import active, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
+from test_signaling import active, attach_if1_then_if2, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
 
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
 WLAN_RULE = """    features: {shared_prefixes: true}
@@ -25,10 +25,7 @@ def test_losing_if1_moves_its_flow_to_if2_without_breaking_tcp_and_the_flow_retu
     configure(lab, lma=lma, mag1=mag_yaml(1, MAG1, "wlan", dataplane(lab, "mag1")),
               mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml(if2_shared=True).replace(
                   "{interface: if1, att: wlan, ifp: 10}", "{interface: if1, att: wlan, ifp: 10, shared_prefixes: true}"))
-    lab.start("lma", "mag1", "mn")
-    wait_for("if1", lambda: active(lab.ctl("lma", "bindings")))
-    lab.start("mag2")
-    entries = wait_for("if2", lambda: len(active(lab.ctl("lma", "bindings"))) == 2 and active(lab.ctl("lma", "bindings")))
+    entries = attach_if1_then_if2(lab)
     by_coa = {e["proxy_coa"]: e for e in entries}
     pref1 = by_coa[MAG1]["prefixes"][0]
     if2 = wait_for("pref1 on if2", lambda: addresses(lab, "if2"))[0]

@@ -19,7 +19,8 @@ import subprocess
 from conftest import PYTHON
 from test_dataplane import dataplane, lab_bin, tunnels
 from test_primary_hoa import tshark
-from test_signaling import MN, active, assert_oracle_clean, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
+from test_signaling import (MN, active, assert_oracle_clean, attach_if1_then_if2, configure, lma_yaml, mag_yaml,
+                            mn_yaml, wait_for)
 
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
 
@@ -51,11 +52,7 @@ def test_flow_y_moves_to_mag1_without_signaling_and_the_caches_match_figure_3(la
               mag2=mag_yaml(2, MAG2, "eutran", dataplane(lab, "mag2")), mn=mn_yaml(if2_shared=True))
     with lab.capture("lma", "any") as signaling:
         # 1. Attach if1 via MAG1, then if2 via MAG2 sharing the prefix (HI 6).
-        lab.start("lma", "mag1", "mn")
-        wait_for("BID1", lambda: active(lab.ctl("lma", "bindings")))
-        lab.start("mag2")
-        entries = wait_for("BID2", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
-                           and active(lab.ctl("lma", "bindings")))
+        entries = attach_if1_then_if2(lab)
         by_bid = {e["bid"]: e for e in entries}
         pref1 = by_bid[1]["prefixes"]
         assert by_bid[2]["prefixes"] == pref1 and by_bid[2]["shares_prefixes"]

@@ -14,7 +14,8 @@ from conftest import PYTHON
 from test_dataplane import dataplane, lab_bin, tunnels
 from test_primary_hoa import tshark
 from test_seed001_shared import addresses, ctl_lma, send
-from test_signaling import MN, active, assert_oracle_clean, configure, lma_yaml, mag_yaml, mn_yaml, wait_for
+from test_signaling import (MN, active, assert_oracle_clean, attach_if1_then_if2, configure, lma_yaml, mag_yaml,
+                            mn_yaml, wait_for)
 
 MAG1, MAG2 = "2001:db8:1::2", "2001:db8:2::2"
 
@@ -45,11 +46,7 @@ def test_muho_mags_route_each_others_prefixes_and_two_flows_to_one_address_take_
                                                   "features: {shared_prefixes: true, muho: true}")
     configure(lab, lma=lma, mag1=muho_mag(1, MAG1, "wlan", lab), mag2=muho_mag(2, MAG2, "eutran", lab), mn=mn_yaml())
     with lab.capture("lma", "any") as signaling:
-        lab.start("lma", "mag1", "mn")
-        wait_for("if1", lambda: active(lab.ctl("lma", "bindings")))
-        lab.start("mag2")
-        entries = wait_for("if2", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
-                           and active(lab.ctl("lma", "bindings")))
+        entries = attach_if1_then_if2(lab)
         by_coa = {e["proxy_coa"]: e for e in entries}
         pref1, pref2 = by_coa[MAG1]["prefixes"][0], by_coa[MAG2]["prefixes"][0]
         wait_for("mag1 learns pref2", lambda: lab.ctl("mag1", "bindings")[0]["muho_prefixes"] == [pref2])

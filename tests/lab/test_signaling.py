@@ -65,6 +65,16 @@ def configure(lab, lma=None, mag1=None, mag2=None, mn=None):
         lab.config_path(node).write_text(text)
 
 
+def attach_if1_then_if2(lab):
+    """if1 registers through mag1 first, then if2 through mag2 (the order of the seeds' message
+    charts, and the one that makes if1's prefix the one if2 may share): the two active entries."""
+    lab.start("lma", "mag1", "mn")
+    wait_for("if1 via mag1", lambda: active(lab.ctl("lma", "bindings")))
+    lab.start("mag2")
+    return wait_for("if2 via mag2", lambda: len(active(lab.ctl("lma", "bindings"))) == 2
+                    and active(lab.ctl("lma", "bindings")))
+
+
 def wait_for(what, fn, timeout=15.0, interval=0.2):
     deadline = time.time() + timeout
     last = None
